@@ -1,0 +1,83 @@
+# Audiolab: `make lab` to learn, `make test` to check everything.
+# Both build the same environment: .venv with `pip install -e ".[course]"`.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+# Parallel workers for the test suite; notebooks run one kernel per worker.
+JOBS   ?= auto
+LAB_PORT ?= 8888
+# A local copy of the Free Spoken Digit Dataset, if there is one beside the
+# project, saves the download (lessons and tests read it through load_fsdd).
+FSDD_COPY := $(abspath ../shared/datasets/fsdd)
+ifneq ($(wildcard $(FSDD_COPY)/recordings),)
+export AUDIOLAB_FSDD ?= $(FSDD_COPY)
+endif
+
+.PHONY: help install lab site test test-fast exercises execute bench clean
+
+help:
+	@echo "make lab        build .venv (once) and open JupyterLab at the first lesson"
+	@echo "make test       build .venv (once) and run the whole test suite"
+	@echo "make site       build the course website into _site/ (stored outputs, nothing is run)"
+	@echo "make exercises  regenerate exercises/ from solutions/"
+	@echo "make execute    re-run lessons and solutions and store their outputs"
+	@echo "make bench      run the benchmarks under bench/"
+
+# The stamp records that the environment matches pyproject.toml; it is
+# rebuilt only when pyproject.toml changes, so a second `make lab` installs nothing.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[course]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --port=$(LAB_PORT) notebooks/00_welcome.ipynb
+
+# The course website: a static book of the committed notebooks, from their stored
+# outputs. Open _site/index.html.
+site: $(STAMP)
+	$(BIN)/python tools/build_site.py
+
+# The browser tests (tests/test_browser.py, marker `browser`) drive Debian's
+# Chromium through Playwright; no browser is ever downloaded. `make test` installs
+# Chromium with apt when it is missing and that is allowed (root with apt-get, and
+# CI=true or AUDIOLAB_INSTALL_CHROMIUM=1); otherwise those tests are skipped.
+export AUDIOLAB_CHROMIUM ?= /usr/bin/chromium
+
+test: $(STAMP)
+	@if [ ! -x "$(AUDIOLAB_CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	     && { [ "$(CI)" = true ] || [ "$(AUDIOLAB_INSTALL_CHROMIUM)" = 1 ]; }; then \
+	    echo "Installing Chromium for the browser tests (apt-get install chromium)"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	      || echo "Could not install Chromium: the browser tests will be skipped."; \
+	  else \
+	    echo "Chromium not found at $(AUDIOLAB_CHROMIUM): the browser tests will be skipped."; \
+	    echo "To run them, install Debian's chromium (apt-get install chromium), or as root:"; \
+	    echo "  make test AUDIOLAB_INSTALL_CHROMIUM=1"; \
+	  fi; \
+	fi
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile \
+		--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+		tests notebooks solutions exercises
+
+# The unit tests alone, without the notebooks.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) tests
+
+exercises: $(STAMP)
+	$(BIN)/python tools/make_exercises.py
+
+execute: $(STAMP)
+	$(BIN)/python tools/execute_notebooks.py
+
+bench: $(STAMP)
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,430 @@
+"""Data augmentation: new training examples from the ones you have.
+
+Waveform augmentations (noise at a chosen SNR, reverberation, pitch shift,
+time stretch, time shift) come from audiomentations, wrapped so that every
+call takes an explicit seed; SpecAugment masks work on spectrograms.
+
+Taught in lesson 06 (augmentation).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from contextlib import contextmanager
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .errors import ParameterError
+from .validation import (
+    check_choice,
+    check_nonnegative_int,
+    check_positive,
+    check_positive_int,
+    valid_audio,
+)
+
+__all__ = [
+    "snr_db",
+    "add_noise",
+    "colored_noise",
+    "synthetic_room_response",
+    "add_reverb",
+    "spec_augment",
+    "Augmenter",
+    "make_augmenter",
+    "STRENGTHS",
+]
+
+#: The named augmentation recipes of :func:`make_augmenter`.
+STRENGTHS = ("none", "light", "strong")
+
+Rng = np.random.Generator | int | None
+
+
+def snr_db(signal: NDArray[np.floating], noise: NDArray[np.floating]) -> float:
+    """Signal-to-noise ratio in dB: ``10 log10(P_signal / P_noise)``, with P the mean power.
+
+    Parameters
+    ----------
+    signal, noise : np.ndarray [shape=(n,)]
+        The clean signal and the noise alone.
+
+    Returns
+    -------
+    float
+        In dB; ``inf`` for silent noise.
+
+    Examples
+    --------
+    >>> s = np.ones(100); n = 0.1 * np.ones(100)
+    >>> snr_db(s, n)
+    20.0
+
+    Taught in lesson 06 (augmentation).
+    """
+    signal = valid_audio(signal, name="signal")
+    noise = valid_audio(noise, name="noise")
+    noise_power = float(np.mean(noise.astype(np.float64) ** 2))
+    if noise_power == 0:
+        return float("inf")
+    signal_power = float(np.mean(signal.astype(np.float64) ** 2))
+    return float(10 * np.log10(max(signal_power, 1e-20) / noise_power))
+
+
+def colored_noise(
+    n: int, *, color: str = "white", rng: Rng = None
+) -> NDArray[np.float32]:
+    """Noise whose power falls with frequency: white (flat), pink (1/f) or brown (1/f^2).
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    color : {"white", "pink", "brown"}
+        The spectral slope: 0, -3 or -6 dB per octave.
+    rng : numpy.random.Generator, int or None
+        Random generator or seed.
+
+    Returns
+    -------
+    np.ndarray [shape=(n,)], float32
+        Unit RMS.
+
+    Taught in lesson 06 (augmentation).
+    """
+    n = check_positive_int("n", n)
+    check_choice("color", color, ("white", "pink", "brown"))
+    rng = np.random.default_rng(rng)
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    frequencies = np.fft.rfftfreq(n)
+    frequencies[0] = frequencies[1] if n > 1 else 1.0
+    exponent = {"white": 0.0, "pink": 0.5, "brown": 1.0}[color]
+    noise = np.fft.irfft(spectrum / frequencies**exponent, n=n)
+    rms = np.sqrt(np.mean(noise**2))
+    return (noise / rms if rms > 0 else noise).astype(np.float32)
+
+
+def add_noise(
+    y: NDArray[np.floating],
+    *,
+    snr_db: float,
+    noise: NDArray[np.floating] | None = None,
+    rng: Rng = None,
+) -> NDArray[np.float32]:
+    """Add noise scaled so that the mixture has the signal-to-noise ratio asked for.
+
+    The noise is scaled so that ``10 log10(P_y / P_noise) == snr_db`` with P
+    the mean power (mean of squares), not the amplitude.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)]
+        The clean signal.
+    snr_db : float
+        The SNR wanted, in dB (0 dB: noise as loud as the signal).
+    noise : np.ndarray or None
+        The noise to add (looped or cropped at a random offset to the length
+        of ``y``); white noise if None.
+    rng : numpy.random.Generator, int or None
+        For the white noise and the offset in ``noise``.
+
+    Returns
+    -------
+    np.ndarray [shape=(n,)], float32
+
+    Raises
+    ------
+    ParameterError
+        If ``y`` is silent (no SNR can be reached) or the noise is silent.
+
+    Examples
+    --------
+    >>> y = np.sin(np.arange(16000) / 10).astype(np.float32)
+    >>> noisy = add_noise(y, snr_db=10, rng=0)
+    >>> round(snr_db(y, noisy - y), 1)
+    10.0
+
+    Taught in lesson 06 (augmentation).
+    """
+    y = valid_audio(y)
+    if isinstance(snr_db, bool) or not np.isfinite(snr_db):
+        raise ParameterError(f"snr_db must be a finite number of dB, got {snr_db!r}")
+    rng = np.random.default_rng(rng)
+    signal_power = np.mean(y.astype(np.float64) ** 2)
+    if signal_power == 0:
+        raise ParameterError("y is silent: no noise level gives a signal-to-noise ratio")
+    if noise is None:
+        noise = rng.standard_normal(len(y))
+    else:
+        noise = valid_audio(noise, name="noise").astype(np.float64)
+        if len(noise) < len(y):
+            noise = np.tile(noise, int(np.ceil(len(y) / len(noise))))
+        start = int(rng.integers(0, len(noise) - len(y) + 1))
+        noise = noise[start : start + len(y)]
+    noise_power = np.mean(noise**2)
+    if noise_power == 0:
+        raise ParameterError("noise is silent: it cannot be scaled to any SNR")
+    scale = np.sqrt(signal_power / (noise_power * 10 ** (snr_db / 10)))
+    return (y + scale * noise).astype(np.float32)
+
+
+def synthetic_room_response(
+    *, sr: int, rt60: float = 0.3, rng: Rng = None
+) -> NDArray[np.float32]:
+    """An artificial room impulse response: a direct sound and an exponentially decaying tail.
+
+    Real rooms' responses are measured; this model (Gaussian noise under an
+    envelope falling 60 dB in ``rt60`` seconds, a 60 dB decay time) is the
+    usual stand-in when none are at hand.
+
+    Parameters
+    ----------
+    sr : int
+        Sample rate in Hz.
+    rt60 : float
+        Reverberation time in seconds (0.2 a small office, 1.0 a hall).
+    rng : numpy.random.Generator, int or None
+        Random generator or seed.
+
+    Returns
+    -------
+    np.ndarray [shape=(round(rt60 * sr),)], float32
+        Starts with 1.0 (the direct sound).
+
+    Taught in lesson 06 (augmentation).
+    """
+    sr = check_positive_int("sr", sr)
+    rt60 = check_positive("rt60", rt60)
+    rng = np.random.default_rng(rng)
+    n = max(2, int(round(rt60 * sr)))
+    t = np.arange(n) / sr
+    tail = rng.standard_normal(n) * 10 ** (-3 * t / rt60)  # -60 dB at t = rt60
+    tail *= 0.3 / np.sqrt(np.sum(tail**2) / sr * 10)  # a direct-to-reverberant ratio near 0 dB
+    tail[0] = 1.0
+    return tail.astype(np.float32)
+
+
+def add_reverb(
+    y: NDArray[np.floating], *, sr: int, rt60: float = 0.3, rng: Rng = None
+) -> NDArray[np.float32]:
+    """Make ``y`` sound as if recorded in a room (convolution with a synthetic response).
+
+    The result has the length and the peak level of ``y``.
+
+    Taught in lesson 06 (augmentation).
+    """
+    from scipy.signal import fftconvolve
+
+    y = valid_audio(y)
+    response = synthetic_room_response(sr=sr, rt60=rt60, rng=rng)
+    wet = fftconvolve(y.astype(np.float64), response)[: len(y)]
+    peak_in, peak_out = np.max(np.abs(y)), np.max(np.abs(wet))
+    if peak_out > 0:
+        wet *= peak_in / peak_out
+    return wet.astype(np.float32)
+
+
+def spec_augment(
+    S: NDArray[np.floating],
+    *,
+    n_freq_masks: int = 2,
+    freq_mask_param: int = 8,
+    n_time_masks: int = 2,
+    time_mask_param: int = 10,
+    mask_value: float | None = None,
+    rng: Rng = None,
+) -> NDArray[np.floating]:
+    """SpecAugment's masks: hide random bands of frequency and stretches of time.
+
+    Each frequency mask hides ``f`` consecutive rows, ``f`` drawn uniformly
+    from 0 to ``freq_mask_param``, starting at a random row; time masks do the
+    same to columns (Park et al., 2019). A copy is returned.
+
+    Parameters
+    ----------
+    S : np.ndarray [shape=(n_bins, n_frames)]
+        A (log-)spectrogram or any feature matrix, frequency first.
+    n_freq_masks, n_time_masks : int
+        How many masks of each kind.
+    freq_mask_param, time_mask_param : int
+        The widest mask, in rows or columns.
+    mask_value : float or None
+        What masked cells become; the mean of ``S`` if None (for log-mel
+        features that is a neutral "grey", where 0 would mean loud).
+    rng : numpy.random.Generator, int or None
+        Random generator or seed.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_bins, n_frames)]
+
+    Examples
+    --------
+    >>> S = np.ones((40, 100))
+    >>> masked = spec_augment(S, mask_value=0.0, rng=0)
+    >>> bool((masked == 0).any())
+    True
+
+    Taught in lesson 06 (augmentation).
+    """
+    S = np.asarray(S)
+    if S.ndim != 2 or not np.issubdtype(S.dtype, np.floating):
+        raise ParameterError(
+            f"S must be a 2-D floating-point matrix (bins, frames), got {S.dtype} {S.shape}"
+        )
+    n_freq_masks = check_nonnegative_int("n_freq_masks", n_freq_masks)
+    n_time_masks = check_nonnegative_int("n_time_masks", n_time_masks)
+    freq_mask_param = check_nonnegative_int("freq_mask_param", freq_mask_param)
+    time_mask_param = check_nonnegative_int("time_mask_param", time_mask_param)
+    n_bins, n_frames = S.shape
+    if freq_mask_param > n_bins:
+        raise ParameterError(f"freq_mask_param={freq_mask_param} is more than the {n_bins} rows of S")
+    if time_mask_param > n_frames:
+        raise ParameterError(
+            f"time_mask_param={time_mask_param} is more than the {n_frames} columns of S"
+        )
+    rng = np.random.default_rng(rng)
+    value = float(S.mean()) if mask_value is None else float(mask_value)
+    out = S.copy()
+    for _ in range(n_freq_masks):
+        width = int(rng.integers(0, freq_mask_param + 1))
+        start = int(rng.integers(0, n_bins - width + 1))
+        out[start : start + width, :] = value
+    for _ in range(n_time_masks):
+        width = int(rng.integers(0, time_mask_param + 1))
+        start = int(rng.integers(0, n_frames - width + 1))
+        out[:, start : start + width] = value
+    return out
+
+
+@contextmanager
+def _seeded_globals(seed: int):
+    """Seed Python's and NumPy's global generators, and put them back afterwards.
+
+    audiomentations draws from the global generators; this keeps our calls
+    reproducible without disturbing anyone else's random numbers.
+    """
+    python_state = random.getstate()
+    numpy_state = np.random.get_state()
+    random.seed(seed)
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
+
+
+class Augmenter:
+    """A waveform augmentation pipeline with explicit randomness.
+
+    Parameters
+    ----------
+    transform : callable
+        ``transform(samples=y, sample_rate=sr) -> y``, such as an
+        ``audiomentations.Compose``.
+    name : str
+        Shown in its text form.
+
+    Examples
+    --------
+    >>> augment = make_augmenter("light", sr=16000)  # doctest: +SKIP
+    >>> y_new = augment(y, sr=16000, rng=0)  # doctest: +SKIP
+
+    Taught in lesson 06 (augmentation).
+    """
+
+    def __init__(self, transform: Callable[..., NDArray], *, name: str = "custom") -> None:
+        self.transform = transform
+        self.name = name
+
+    def __call__(
+        self, y: NDArray[np.floating], *, sr: int, rng: Rng = None
+    ) -> NDArray[np.float32]:
+        """Return an augmented copy of ``y``, the same length; ``rng`` fixes the draw."""
+        y = valid_audio(y)
+        sr = check_positive_int("sr", sr)
+        seed = int(np.random.default_rng(rng).integers(0, 2**31 - 1))
+        with _seeded_globals(seed):
+            out = self.transform(samples=y.astype(np.float32), sample_rate=sr)
+        out = np.asarray(out, dtype=np.float32)
+        if len(out) != len(y):  # some transforms change the length
+            from .preprocess import pad_or_crop
+
+            out = pad_or_crop(out, len(y))
+        peak = np.max(np.abs(out))
+        return out / peak if peak > 1 else out
+
+    def __repr__(self) -> str:
+        return f"Augmenter({self.name!r})"
+
+
+def _reverb_transform(p: float, rt60: tuple[float, float]):
+    from audiomentations.core.transforms_interface import BaseWaveformTransform
+
+    class SyntheticReverb(BaseWaveformTransform):
+        """Convolve with :func:`synthetic_room_response` of a random rt60."""
+
+        supports_multichannel = False
+
+        def randomize_parameters(self, samples, sample_rate):
+            super().randomize_parameters(samples, sample_rate)
+            if self.parameters["should_apply"]:
+                self.parameters["rt60"] = random.uniform(*rt60)
+                self.parameters["seed"] = random.randrange(2**31)
+
+        def apply(self, samples, sample_rate):
+            return add_reverb(samples, sr=sample_rate, rt60=self.parameters["rt60"],
+                              rng=self.parameters["seed"])
+
+    return SyntheticReverb(p=p)
+
+
+def make_augmenter(strength: str = "light", *, sr: int = 16000) -> Augmenter:
+    """The course's augmentation recipes, as an :class:`Augmenter`.
+
+    - ``"none"``: the identity.
+    - ``"light"``: small gain changes, time shifts of up to 100 ms, and
+      coloured noise at 10-40 dB SNR, each half of the time.
+    - ``"strong"``: also pitch shifts of up to 3 semitones, tempo changes of
+      up to 15 %, synthetic room reverberation and noise down to 5 dB SNR: the
+      variation that separates synthetic voices from real ones.
+
+    Parameters
+    ----------
+    strength : {"none", "light", "strong"}
+        The recipe.
+    sr : int
+        The sample rate of the clips it will see (for time shifts in samples).
+
+    Returns
+    -------
+    Augmenter
+
+    Taught in lesson 06 (augmentation).
+    """
+    check_choice("strength", strength, STRENGTHS)
+    sr = check_positive_int("sr", sr)
+    if strength == "none":
+        return Augmenter(lambda samples, sample_rate: samples, name="none")
+    from audiomentations import AddColorNoise, Compose, Gain, PitchShift, Shift, TimeStretch
+
+    shift = int(0.1 * sr)
+    if strength == "light":
+        steps = [
+            Gain(min_gain_db=-6, max_gain_db=6, p=0.5),
+            Shift(min_shift=-shift, max_shift=shift, shift_unit="samples", rollover=False, p=0.5),
+            AddColorNoise(min_snr_db=10, max_snr_db=40, p=0.5),
+        ]
+    else:
+        steps = [
+            PitchShift(min_semitones=-3, max_semitones=3, p=0.5),
+            TimeStretch(min_rate=0.85, max_rate=1.15, leave_length_unchanged=True, p=0.5),
+            _reverb_transform(p=0.3, rt60=(0.1, 0.6)),
+            Gain(min_gain_db=-6, max_gain_db=6, p=0.5),
+            Shift(min_shift=-shift, max_shift=shift, shift_unit="samples", rollover=False, p=0.5),
+            AddColorNoise(min_snr_db=5, max_snr_db=35, p=0.6),
+        ]
+    return Augmenter(Compose(steps), name=strength)

@@ -1,0 +1,276 @@
+"""``audiolab data``: make, convert, fetch and describe datasets from the shell.
+
+::
+
+    audiolab data speech OUT_DIR [--vocabulary digits|commands|WORD,WORD,...]
+                                 [--per-class N] [--takes N] [--sr HZ] [--duration S]
+                                 [--seed S] [--noise-snr LO HI | --no-noise]
+                                 [--jobs N] [--overwrite] [--quiet]
+    audiolab data fsdd OUT_DIR [--source PATH] [--sr HZ] [--overwrite] [--quiet]
+    audiolab data info DIR
+    audiolab data download {fsdd,mini_speech_commands,esc50} [--data-dir DIR] [--sha256 HEX]
+
+Errors are :class:`~audiolab.errors.AudiolabError`\\ s, which ``audiolab.cli``
+prints as one line with exit status 2. Only this module's ``register`` is
+imported by ``audiolab.cli``; the work is imported when a command runs.
+
+Used in lesson 05 ("preparing a dataset") and by practitioners.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``data`` command and its sub-commands to ``audiolab``'s parser."""
+    data = subparsers.add_parser(
+        "data",
+        help="make, convert, download and describe datasets",
+        description="Make, convert, download and describe class-per-folder audio datasets.",
+    )
+    commands = data.add_subparsers(title="data commands", metavar="COMMAND")
+
+    def show_help(args: argparse.Namespace) -> int:
+        data.print_help()
+        return 2
+
+    data.set_defaults(func=show_help)
+
+    speech = commands.add_parser(
+        "speech",
+        help="synthesise a spoken-word dataset with eSpeak NG",
+        description="Synthesise a class-per-folder dataset of spoken words with eSpeak NG "
+        "(deterministic for a seed; a second run with the same arguments does nothing).",
+    )
+    speech.add_argument("out_dir", metavar="OUT_DIR", help="the dataset folder to create")
+    speech.add_argument("--vocabulary", default="digits",
+                        help="digits (zero..nine), commands (yes, no, up, ...) or a "
+                        "comma-separated list of words (default: digits)")
+    speech.add_argument("--per-class", type=int, default=100, metavar="N",
+                        help="clips per word (default: 100)")
+    speech.add_argument("--takes", type=int, default=1, metavar="N",
+                        help="times each synthetic speaker says each word (default: 1)")
+    speech.add_argument("--sr", type=int, default=16000, metavar="HZ",
+                        help="sample rate in Hz (default: 16000)")
+    speech.add_argument("--duration", type=float, default=1.0, metavar="SECONDS",
+                        help="length of every clip (default: 1.0)")
+    speech.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    noise = speech.add_mutually_exclusive_group()
+    noise.add_argument("--noise-snr", type=float, nargs=2, default=(10.0, 40.0),
+                       metavar=("LO", "HI"),
+                       help="background noise at an SNR between LO and HI dB (default: 10 40)")
+    noise.add_argument("--no-noise", action="store_true", help="clean speech, no noise")
+    speech.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="worker processes (default: 1; the output does not depend on it)")
+    speech.add_argument("--overwrite", action="store_true",
+                        help="replace OUT_DIR if it holds a speech dataset with other parameters")
+    speech.add_argument("--quiet", action="store_true", help="no progress bar")
+    speech.set_defaults(func=_run_speech)
+
+    fsdd = commands.add_parser(
+        "fsdd",
+        help="write the Free Spoken Digit Dataset as train/ and test/ class folders",
+        description="Write FSDD as OUT_DIR/train/<digit>/ (takes 5-49) and "
+        "OUT_DIR/test/<digit>/ (takes 0-4), resampled, as 16-bit WAV.",
+    )
+    fsdd.add_argument("out_dir", metavar="OUT_DIR", help="the folder to create")
+    fsdd.add_argument("--source", metavar="PATH",
+                      help="a local copy of FSDD (default: $AUDIOLAB_FSDD, "
+                      "$AUDIOLAB_DATA/fsdd, or a verified download)")
+    fsdd.add_argument("--sr", type=int, default=16000, metavar="HZ",
+                      help="sample rate in Hz (default: 16000)")
+    fsdd.add_argument("--overwrite", action="store_true",
+                      help="replace OUT_DIR if it holds an FSDD export with another rate")
+    fsdd.add_argument("--quiet", action="store_true", help="no progress bar")
+    fsdd.set_defaults(func=_run_fsdd)
+
+    info = commands.add_parser(
+        "info",
+        help="describe a class-per-folder dataset",
+        description="Classes, clips per class and split, durations, sample rates and "
+        "broken files of a class-per-folder dataset (every file is decoded).",
+    )
+    info.add_argument("directory", metavar="DIR", help="the dataset folder")
+    info.set_defaults(func=_run_info)
+
+    download = commands.add_parser(
+        "download",
+        help="download and verify a published dataset",
+        description="Download a dataset archive, check its SHA-256 and extract it into "
+        "the data folder ($AUDIOLAB_DATA or ~/.cache/audiolab).",
+    )
+    download.add_argument("name", choices=["fsdd", "mini_speech_commands", "esc50"])
+    download.add_argument("--data-dir", metavar="DIR", help="where datasets live")
+    download.add_argument("--sha256", metavar="HEX",
+                          help="the archive's SHA-256 (required when none is published)")
+    download.set_defaults(func=_run_download)
+
+
+def _vocabulary(text: str) -> str | list[str]:
+    if text in ("digits", "commands"):
+        return text
+    return [word.strip() for word in text.split(",") if word.strip()]
+
+
+def _run_speech(args: argparse.Namespace) -> int:
+    from .speech import _make, read_manifest
+
+    start = time.perf_counter()
+    path, created = _make(
+        args.out_dir,
+        vocabulary=_vocabulary(args.vocabulary),
+        per_class=args.per_class,
+        takes=args.takes,
+        sr=args.sr,
+        duration=args.duration,
+        seed=args.seed,
+        noise_snr_db=None if args.no_noise else tuple(args.noise_snr),
+        overwrite=args.overwrite,
+        n_jobs=args.jobs,
+        progress=False if args.quiet else None,
+    )
+    manifest = read_manifest(path) or {}
+    counts = manifest.get("counts", {})
+    split_text = "/".join(str(counts.get(s, 0)) for s in ("train", "val", "test"))
+    what = (f"{manifest.get('n_clips', '?')} clips, {len(manifest.get('class_names', []))} "
+            f"classes, {split_text} train/val/test")
+    if created:
+        print(f"wrote {path}: {what} in {time.perf_counter() - start:.1f} s")
+    else:
+        print(f"{path} already holds this dataset ({what}); nothing to do")
+    return 0
+
+
+def _run_fsdd(args: argparse.Namespace) -> int:
+    from .real import _export_fsdd
+
+    start = time.perf_counter()
+    path, created = _export_fsdd(args.out_dir, path=args.source, sr=args.sr,
+                                 overwrite=args.overwrite, download=True,
+                                 progress=False if args.quiet else None)
+    train = sum(1 for _ in (path / "train").glob("*/*.wav"))
+    test = sum(1 for _ in (path / "test").glob("*/*.wav"))
+    what = f"{train} training and {test} test clips at {args.sr} Hz"
+    if created:
+        print(f"wrote {path}: {what} in {time.perf_counter() - start:.1f} s")
+    else:
+        print(f"{path} already holds FSDD ({what}); nothing to do")
+    return 0
+
+
+def _run_download(args: argparse.Namespace) -> int:
+    from .real import download_dataset
+
+    path = download_dataset(args.name, data_dir=args.data_dir, sha256=args.sha256)
+    print(path)
+    return 0
+
+
+def _format_table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=True)]
+    lines = []
+    for i, row in enumerate([header] + rows):
+        cells = [str(c).ljust(w) if j == 0 else str(c).rjust(w)
+                 for j, (c, w) in enumerate(zip(row, widths, strict=True))]
+        lines.append("  ".join(cells).rstrip())
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def describe(directory: str | Path) -> str:
+    """Return the text ``audiolab data info`` prints for a dataset folder."""
+    import numpy as np
+
+    from ..errors import AudioFileError
+    from ..io import load
+    from ._common import auto_progress, folder_size, progress_bar
+    from .folder import _SPLIT_ALIASES, _read_metadata, _scan
+    from .speech import read_manifest
+
+    scan = _scan(directory)
+    root = scan.root
+    rows_meta = _read_metadata(root)
+    splits = []
+    for file, _class, split in scan.files:
+        if split is None and rows_meta:
+            split = _SPLIT_ALIASES.get(
+                rows_meta.get(file.relative_to(root).as_posix(), {}).get("split", "").lower()
+            )
+        splits.append(split or "")
+    durations: list[float] = []
+    rates: dict[int, int] = {}
+    broken: list[str] = []
+    ok = []
+    bar = progress_bar(len(scan.files), enabled=auto_progress(None, len(scan.files)),
+                       desc=f"checking {root.name}")
+    for (file, class_name, _), split in zip(scan.files, splits, strict=True):
+        bar.update()
+        try:
+            # Decode every file: headers alone do not reveal truncated or NaN-filled files.
+            y, rate = load(file, sr=None)
+        except AudioFileError as error:
+            broken.append(str(error))
+            continue
+        duration = y.shape[-1] / rate
+        ok.append((class_name, split, duration))
+        durations.append(duration)
+        rates[rate] = rates.get(rate, 0) + 1
+    bar.close()
+
+    split_names = [s for s in ("train", "val", "test") if any(sp == s for _, sp, _ in ok)]
+    layout = (f"split folders ({', '.join(split_names)})" if scan.has_split_folders
+              else "class folders" + ("; splits from metadata.csv" if split_names else ""))
+    lines = [f"{root}", f"layout: {layout}"]
+    manifest = read_manifest(root)
+    if manifest and isinstance(manifest.get("parameters"), dict):
+        p = manifest["parameters"]
+        shown = ", ".join(f"{k}={p[k]}" for k in ("per_class", "takes", "sr", "duration",
+                                                     "seed", "noise_snr_db") if k in p)
+        lines.append(f"made by: {manifest.get('format', '?')}" + (f" ({shown})" if shown else ""))
+    total_split = ", ".join(
+        f"{sum(1 for _, sp, _ in ok if sp == s)} {s}" for s in split_names
+    )
+    size_mb = folder_size(root) / 1e6
+    lines.append(
+        f"{len(scan.class_names)} classes, {len(ok)} clips"
+        + (f" ({total_split})" if total_split else "")
+        + f", {size_mb:.1f} MB on disk, {len(broken)} broken file(s)"
+    )
+    if rates:
+        lines.append("sample rates: " + ", ".join(
+            f"{rate} Hz ({n} files)" for rate, n in sorted(rates.items())))
+    if durations:
+        d = np.asarray(durations)
+        lines.append(f"durations: {d.min():.2f} to {d.max():.2f} s, mean {d.mean():.2f} s, "
+                     f"total {d.sum() / 60:.1f} min")
+    lines.append("")
+    header = ["class"] + split_names + ["total", "mean s"]
+    table = []
+    for name in scan.class_names:
+        mine = [(sp, dur) for c, sp, dur in ok if c == name]
+        row = [name] + [str(sum(1 for sp, _ in mine if sp == s)) for s in split_names]
+        mean = np.mean([dur for _, dur in mine]) if mine else 0.0
+        table.append(row + [str(len(mine)), f"{mean:.2f}"])
+    table.append(["total"] + [str(sum(1 for _, sp, _ in ok if sp == s)) for s in split_names]
+                 + [str(len(ok)), f"{np.mean(durations):.2f}" if durations else "-"])
+    lines.append(_format_table(header, table))
+    if broken:
+        lines.append("")
+        lines.append(f"broken files ({len(broken)}):")
+        lines += [f"  {reason}" for reason in broken[:20]]
+        if len(broken) > 20:
+            lines.append(f"  ... and {len(broken) - 20} more")
+    return "\n".join(lines)
+
+
+def _run_info(args: argparse.Namespace) -> int:
+    print(describe(args.directory))
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,283 @@
+"""Train/validation/test splits and k-fold cross-validation, on scikit-learn.
+
+Two rules the course teaches: keep the class proportions the same in every
+split (*stratified*), and never let one speaker (or recording session) be in
+two splits (*group-aware*), or the test set measures how well the model
+recognises voices it has heard rather than words.
+
+All functions return index arrays, are seeded, and check their arguments
+before calling scikit-learn (imported only when a function is called).
+
+Used from lesson 05 on; taught in lesson 09 (evaluation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ..errors import ParameterError
+
+__all__ = ["Split", "train_val_test_split", "kfold"]
+
+
+class Split(NamedTuple):
+    """Indices of the training, validation and test clips (sorted, int64)."""
+
+    train: NDArray[np.int64]
+    val: NDArray[np.int64]
+    test: NDArray[np.int64]
+
+
+def _check_labels(labels: ArrayLike, name: str = "labels") -> NDArray[Any]:
+    array = np.asarray(labels)
+    if array.ndim != 1 or array.size == 0:
+        raise ParameterError(f"{name} must be a non-empty 1-D sequence, got shape {array.shape}")
+    if array.dtype.kind not in "iuUSObf":
+        raise ParameterError(f"{name} must hold class labels (ints or strings), got {array.dtype}")
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+        raise ParameterError(f"{name} contains NaN or infinity")
+    return array
+
+
+def _check_groups(groups: ArrayLike | None, n: int) -> NDArray[Any] | None:
+    if groups is None:
+        return None
+    array = _check_labels(groups, "groups")
+    if len(array) != n:
+        raise ParameterError(f"groups has {len(array)} entries but labels has {n}")
+    return array
+
+
+def _check_seed(seed: object) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+        raise ParameterError(f"seed must be an integer from 0 to 2**32 - 1, got {seed!r}")
+    return int(seed)
+
+
+def _check_fractions(fractions: object) -> tuple[float, float, float]:
+    if isinstance(fractions, str) or not isinstance(fractions, Sequence) or len(fractions) != 3:
+        raise ParameterError(
+            f"fractions must be three numbers (train, val, test), got {fractions!r}"
+        )
+    values = []
+    for value in fractions:
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise ParameterError(f"fractions must hold numbers, got {fractions!r}")
+        if not 0.0 <= float(value) <= 1.0:
+            raise ParameterError(f"fractions must each lie between 0 and 1, got {fractions!r}")
+        values.append(float(value))
+    if abs(sum(values) - 1.0) > 1e-6:
+        raise ParameterError(
+            f"fractions must add up to 1, got {fractions!r} (sum {sum(values):g})"
+        )
+    if values[0] == 0:
+        raise ParameterError(f"fractions must give the training split a share, got {fractions!r}")
+    return values[0], values[1], values[2]
+
+
+def _sizes(n: int, fractions: tuple[float, float, float], what: str) -> tuple[int, int]:
+    """Validation and test sizes out of ``n`` items (at least 1 where asked for)."""
+    n_val = max(1, int(round(fractions[1] * n))) if fractions[1] > 0 else 0
+    n_test = max(1, int(round(fractions[2] * n))) if fractions[2] > 0 else 0
+    if n - n_val - n_test < 1:
+        raise ParameterError(
+            f"{n} {what} are too few for fractions {fractions}: "
+            f"{n_val} val + {n_test} test leave none to train on"
+        )
+    return n_val, n_test
+
+
+def train_val_test_split(
+    labels: ArrayLike,
+    *,
+    groups: ArrayLike | None = None,
+    fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
+    seed: int = 0,
+) -> Split:
+    """Split clips into training, validation and test sets (80:10:10 by default).
+
+    Without ``groups`` the split is *stratified*: each class keeps its
+    proportion in every split (scikit-learn's ``StratifiedShuffleSplit``).
+    With ``groups`` (e.g. speaker names) it is *group-aware*: all clips of a
+    group go to the same split, and the fractions are shares of the groups
+    (``GroupShuffleSplit``). Group-aware splits are not stratified; datasets
+    where every speaker says every word stay balanced anyway.
+
+    Parameters
+    ----------
+    labels : array-like [shape=(n,)]
+        Class of each clip (ints or strings).
+    groups : array-like [shape=(n,)] or None
+        Group of each clip (speaker, session, fold, ...).
+    fractions : (float, float, float)
+        Shares of train, validation and test; they must add up to 1. A share
+        of 0 gives an empty split.
+    seed : int
+        Seed of the shuffling; the same seed gives the same split.
+
+    Returns
+    -------
+    Split
+        ``(train, val, test)`` index arrays (int64, sorted) into ``labels``.
+
+    Raises
+    ------
+    ParameterError
+        If the fractions do not add up to 1, a class has too few clips to be
+        in every split (stratified), or there are too few groups.
+
+    See Also
+    --------
+    kfold, AudioDataset.subset
+
+    Examples
+    --------
+    >>> labels = [0, 1] * 50
+    >>> train, val, test = train_val_test_split(labels, seed=0)
+    >>> len(train), len(val), len(test)
+    (80, 10, 10)
+    >>> speakers = [f"s{i // 10}" for i in range(100)]
+    >>> split = train_val_test_split(labels, groups=speakers)
+    >>> len({speakers[i] for i in split.test}), len({speakers[i] for i in split.val})
+    (1, 1)
+
+    Used from lesson 05 on; taught in lesson 09 (evaluation).
+    """
+    labels = _check_labels(labels)
+    groups = _check_groups(groups, len(labels))
+    fractions = _check_fractions(fractions)
+    seed = _check_seed(seed)
+    everything = np.arange(len(labels), dtype=np.int64)
+    empty = np.zeros(0, dtype=np.int64)
+
+    if groups is None:
+        n_val, n_test = _sizes(len(labels), fractions, "clips")
+        classes, counts = np.unique(labels, return_counts=True)
+        needed = 1 + (n_val > 0) + (n_test > 0)
+        if counts.min() < needed:
+            rare = classes[counts < needed][:5]
+            raise ParameterError(
+                f"class(es) {', '.join(map(repr, rare.tolist()))} have fewer than {needed} clips, "
+                f"too few to be in every split; collect more or merge classes"
+            )
+        for size, name in ((n_val, "validation"), (n_test, "test")):
+            if 0 < size < len(classes):
+                raise ParameterError(
+                    f"the {name} split would hold {size} clips, fewer than the {len(classes)} "
+                    f"classes; use more data or larger fractions"
+                )
+        from sklearn.model_selection import StratifiedShuffleSplit
+
+        def take(index: NDArray[np.int64], size: int, offset: int):
+            if size == 0:
+                return index, empty
+            splitter = StratifiedShuffleSplit(n_splits=1, test_size=size,
+                                              random_state=seed + offset)
+            try:
+                keep, out = next(splitter.split(np.zeros(len(index)), labels[index]))
+            except ValueError as error:
+                raise ParameterError(f"cannot stratify these labels: {error}") from None
+            return index[keep], index[out]
+
+        rest, test = take(everything, n_test, 0)
+        train, val = take(rest, n_val, 1)
+    else:
+        unique_groups = np.unique(groups)
+        n_val, n_test = _sizes(len(unique_groups), fractions, "groups")
+        from sklearn.model_selection import GroupShuffleSplit
+
+        def take_groups(index: NDArray[np.int64], size: int, offset: int):
+            if size == 0:
+                return index, empty
+            splitter = GroupShuffleSplit(n_splits=1, test_size=size, random_state=seed + offset)
+            keep, out = next(splitter.split(np.zeros(len(index)), groups=groups[index]))
+            return index[keep], index[out]
+
+        rest, test = take_groups(everything, n_test, 0)
+        train, val = take_groups(rest, n_val, 1)
+    return Split(np.sort(train), np.sort(val), np.sort(test))
+
+
+def kfold(
+    labels: ArrayLike,
+    *,
+    n_splits: int = 5,
+    groups: ArrayLike | None = None,
+    seed: int = 0,
+) -> list[tuple[NDArray[np.int64], NDArray[np.int64]]]:
+    """Stratified k-fold cross-validation, group-aware when ``groups`` is given.
+
+    Uses scikit-learn's ``StratifiedKFold`` or, with groups,
+    ``StratifiedGroupKFold`` (no group is in two folds; class proportions are
+    kept as well as the groups allow), both shuffled with ``seed``.
+
+    Parameters
+    ----------
+    labels : array-like [shape=(n,)]
+        Class of each clip.
+    n_splits : int
+        Number of folds, at least 2.
+    groups : array-like [shape=(n,)] or None
+        Group of each clip (speaker, or ESC-50's official fold).
+    seed : int
+        Seed of the shuffling.
+
+    Returns
+    -------
+    list of (train, test)
+        ``n_splits`` pairs of int64 index arrays; every clip is in exactly
+        one test fold.
+
+    Raises
+    ------
+    ParameterError
+        If ``n_splits`` is below 2, above the smallest class's size
+        (stratified), or above the number of groups.
+
+    See Also
+    --------
+    train_val_test_split
+
+    Examples
+    --------
+    >>> folds = kfold([0, 1] * 10, n_splits=5)
+    >>> len(folds), [len(test) for _, test in folds]
+    (5, [4, 4, 4, 4, 4])
+
+    Used from lesson 09 on (evaluation).
+    """
+    labels = _check_labels(labels)
+    groups = _check_groups(groups, len(labels))
+    seed = _check_seed(seed)
+    if isinstance(n_splits, bool) or not isinstance(n_splits, (int, np.integer)) or n_splits < 2:
+        raise ParameterError(f"n_splits must be an integer of at least 2, got {n_splits!r}")
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    x = np.zeros(len(labels))
+    if groups is None:
+        classes, counts = np.unique(labels, return_counts=True)
+        if counts.min() < n_splits:
+            rare = classes[counts < n_splits][:5]
+            raise ParameterError(
+                f"n_splits={n_splits} is more than the {counts.min()} clips of class(es) "
+                f"{', '.join(map(repr, rare.tolist()))}; use fewer folds"
+            )
+        splitter = StratifiedKFold(n_splits=int(n_splits), shuffle=True, random_state=seed)
+        folds = splitter.split(x, labels)
+    else:
+        n_groups = len(np.unique(groups))
+        if n_groups < n_splits:
+            raise ParameterError(
+                f"n_splits={n_splits} is more than the {n_groups} groups; use fewer folds"
+            )
+        splitter = StratifiedGroupKFold(n_splits=int(n_splits), shuffle=True, random_state=seed)
+        folds = splitter.split(x, labels, groups)
+    try:
+        return [(np.sort(train).astype(np.int64), np.sort(test).astype(np.int64))
+                for train, test in folds]
+    except ValueError as error:
+        raise ParameterError(f"cannot make {n_splits} folds: {error}") from None

@@ -1,0 +1,141 @@
+"""Checks applied once, where data and parameters enter the package.
+
+Every public function validates its inputs with these helpers before doing the
+expensive work, so that a mistake is reported by name
+(``ParameterError: n_fft must be a positive integer, got 0``) rather than as a
+traceback from deep inside NumPy.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .errors import ParameterError
+
+__all__ = [
+    "valid_audio",
+    "check_positive_int",
+    "check_nonnegative_int",
+    "check_positive",
+    "check_nonnegative",
+    "check_choice",
+    "check_probability",
+]
+
+
+def valid_audio(y: Any, *, mono: bool = True, name: str = "y") -> NDArray[np.floating]:
+    """Check that ``y`` is audio the package can work with, and return it.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,) or (..., n)]
+        The samples.
+    mono : bool
+        If True, ``y`` must be one-dimensional. If False, any number of
+        leading (channel or batch) dimensions is allowed.
+    name : str
+        The parameter's name, used in the error message.
+
+    Returns
+    -------
+    np.ndarray
+        ``y`` itself (no copy).
+
+    Raises
+    ------
+    ParameterError
+        If ``y`` is not a NumPy array, not floating point, empty, of the wrong
+        number of dimensions, or contains NaN or infinity.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> valid_audio(np.zeros(16000, dtype=np.float32)).shape
+    (16000,)
+    """
+    if not isinstance(y, np.ndarray):
+        raise ParameterError(
+            f"{name} must be a NumPy array of samples, got {type(y).__name__}"
+        )
+    if not np.issubdtype(y.dtype, np.floating):
+        raise ParameterError(
+            f"{name} must hold floating-point samples in [-1, 1], got dtype {y.dtype}; "
+            f"convert integer PCM with y.astype(np.float32) / 32768"
+        )
+    if y.ndim == 0:
+        raise ParameterError(f"{name} must be an array of samples, got a scalar")
+    if mono and y.ndim != 1:
+        raise ParameterError(
+            f"{name} must be mono (one-dimensional), got shape {y.shape}; "
+            f"mix it down with y.mean(axis=0)"
+        )
+    if y.shape[-1] == 0:
+        raise ParameterError(f"{name} is empty (shape {y.shape})")
+    if not np.all(np.isfinite(y)):
+        raise ParameterError(f"{name} contains NaN or infinite samples")
+    return y
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def check_positive_int(name: str, value: Any) -> int:
+    """Return ``value`` as an int, or raise if it is not an integer > 0."""
+    if not _is_int(value) or value <= 0:
+        raise ParameterError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def check_nonnegative_int(name: str, value: Any) -> int:
+    """Return ``value`` as an int, or raise if it is not an integer >= 0."""
+    if not _is_int(value) or value < 0:
+        raise ParameterError(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
+def _as_real(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ParameterError(f"{name} must be a number, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ParameterError(f"{name} must be finite, got {value!r}")
+    return value
+
+
+def check_positive(name: str, value: Any) -> float:
+    """Return ``value`` as a float, or raise if it is not a finite number > 0."""
+    number = _as_real(name, value)
+    if number <= 0:
+        raise ParameterError(f"{name} must be positive, got {value!r}")
+    return number
+
+
+def check_nonnegative(name: str, value: Any) -> float:
+    """Return ``value`` as a float, or raise if it is not a finite number >= 0."""
+    number = _as_real(name, value)
+    if number < 0:
+        raise ParameterError(f"{name} must be zero or positive, got {value!r}")
+    return number
+
+
+def check_probability(name: str, value: Any) -> float:
+    """Return ``value`` as a float, or raise if it is not in [0, 1]."""
+    number = _as_real(name, value)
+    if not 0.0 <= number <= 1.0:
+        raise ParameterError(f"{name} must be between 0 and 1, got {value!r}")
+    return number
+
+
+def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
+    """Return ``value`` if it is one of ``choices``, or raise listing them."""
+    choices = tuple(choices)
+    if value not in choices:
+        listed = ", ".join(repr(c) for c in choices)
+        raise ParameterError(f"{name} must be one of {listed}; got {value!r}")
+    return value
