@@ -31,6 +31,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[course]"
+	$(BIN)/python tools/warm_cache.py
 	@touch $(STAMP)
 
 install: $(STAMP)
