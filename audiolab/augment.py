@@ -74,9 +74,18 @@ def snr_db(signal: NDArray[np.floating], noise: NDArray[np.floating]) -> float:
 
 
 def colored_noise(
-    n: int, *, color: str = "white", rng: Rng = None
+    n: int,
+    *,
+    color: str = "white",
+    sr: int = 16000,
+    fmin: float = 20.0,
+    rng: Rng = None,
 ) -> NDArray[np.float32]:
     """Noise whose power falls with frequency: white (flat), pink (1/f) or brown (1/f^2).
+
+    There is no power below ``fmin`` (and no DC): otherwise pink and brown
+    noise would put most of their power below what anyone hears, where it
+    inflates the noise level without masking any speech.
 
     Parameters
     ----------
@@ -84,6 +93,10 @@ def colored_noise(
         Number of samples.
     color : {"white", "pink", "brown"}
         The spectral slope: 0, -3 or -6 dB per octave.
+    sr : int
+        Sample rate in Hz, to place ``fmin``.
+    fmin : float
+        Lowest frequency of the noise, in Hz.
     rng : numpy.random.Generator, int or None
         Random generator or seed.
 
@@ -96,12 +109,16 @@ def colored_noise(
     """
     n = check_positive_int("n", n)
     check_choice("color", color, ("white", "pink", "brown"))
+    sr = check_positive_int("sr", sr)
+    fmin = check_positive("fmin", fmin)
     rng = np.random.default_rng(rng)
     spectrum = np.fft.rfft(rng.standard_normal(n))
-    frequencies = np.fft.rfftfreq(n)
-    frequencies[0] = frequencies[1] if n > 1 else 1.0
+    frequencies = np.fft.rfftfreq(n, d=1 / sr)
     exponent = {"white": 0.0, "pink": 0.5, "brown": 1.0}[color]
-    noise = np.fft.irfft(spectrum / frequencies**exponent, n=n)
+    audible = frequencies >= fmin
+    spectrum[audible] /= frequencies[audible] ** exponent
+    spectrum[~audible] = 0.0
+    noise = np.fft.irfft(spectrum, n=n)
     rms = np.sqrt(np.mean(noise**2))
     return (noise / rms if rms > 0 else noise).astype(np.float32)
 
@@ -171,7 +188,7 @@ def add_noise(
 
 
 def synthetic_room_response(
-    *, sr: int, rt60: float = 0.3, rng: Rng = None
+    *, sr: int, rt60: float = 0.3, drr_db: float = 6.0, rng: Rng = None
 ) -> NDArray[np.float32]:
     """An artificial room impulse response: a direct sound and an exponentially decaying tail.
 
@@ -185,6 +202,10 @@ def synthetic_room_response(
         Sample rate in Hz.
     rt60 : float
         Reverberation time in seconds (0.2 a small office, 1.0 a hall).
+    drr_db : float
+        Direct-to-reverberant ratio: the energy of the direct sound over that
+        of the tail, in dB. About +10 dB for a talker close to the
+        microphone, 0 dB at the room's critical distance, negative far away.
     rng : numpy.random.Generator, int or None
         Random generator or seed.
 
@@ -193,21 +214,34 @@ def synthetic_room_response(
     np.ndarray [shape=(round(rt60 * sr),)], float32
         Starts with 1.0 (the direct sound).
 
+    Raises
+    ------
+    ParameterError
+        If a parameter is out of range.
+
     Taught in lesson 06 (augmentation).
     """
     sr = check_positive_int("sr", sr)
     rt60 = check_positive("rt60", rt60)
+    if isinstance(drr_db, bool) or not np.isfinite(drr_db):
+        raise ParameterError(f"drr_db must be a finite number of dB, got {drr_db!r}")
     rng = np.random.default_rng(rng)
     n = max(2, int(round(rt60 * sr)))
     t = np.arange(n) / sr
-    tail = rng.standard_normal(n) * 10 ** (-3 * t / rt60)  # -60 dB at t = rt60
-    tail *= 0.3 / np.sqrt(np.sum(tail**2) / sr * 10)  # a direct-to-reverberant ratio near 0 dB
-    tail[0] = 1.0
-    return tail.astype(np.float32)
+    response = rng.standard_normal(n) * 10 ** (-3 * t / rt60)  # -60 dB at t = rt60
+    tail_energy = np.sum(response[1:] ** 2)
+    response[1:] *= np.sqrt(10 ** (-drr_db / 10) / tail_energy)
+    response[0] = 1.0  # the direct sound, energy 1
+    return response.astype(np.float32)
 
 
 def add_reverb(
-    y: NDArray[np.floating], *, sr: int, rt60: float = 0.3, rng: Rng = None
+    y: NDArray[np.floating],
+    *,
+    sr: int,
+    rt60: float = 0.3,
+    drr_db: float = 6.0,
+    rng: Rng = None,
 ) -> NDArray[np.float32]:
     """Make ``y`` sound as if recorded in a room (convolution with a synthetic response).
 
@@ -218,7 +252,7 @@ def add_reverb(
     from scipy.signal import fftconvolve
 
     y = valid_audio(y)
-    response = synthetic_room_response(sr=sr, rt60=rt60, rng=rng)
+    response = synthetic_room_response(sr=sr, rt60=rt60, drr_db=drr_db, rng=rng)
     wet = fftconvolve(y.astype(np.float64), response)[: len(y)]
     peak_in, peak_out = np.max(np.abs(y)), np.max(np.abs(wet))
     if peak_out > 0:
@@ -361,7 +395,7 @@ class Augmenter:
         return f"Augmenter({self.name!r})"
 
 
-def _reverb_transform(p: float, rt60: tuple[float, float]):
+def _reverb_transform(p: float, rt60: tuple[float, float], drr_db: tuple[float, float]):
     from audiomentations.core.transforms_interface import BaseWaveformTransform
 
     class SyntheticReverb(BaseWaveformTransform):
@@ -373,11 +407,12 @@ def _reverb_transform(p: float, rt60: tuple[float, float]):
             super().randomize_parameters(samples, sample_rate)
             if self.parameters["should_apply"]:
                 self.parameters["rt60"] = random.uniform(*rt60)
+                self.parameters["drr_db"] = random.uniform(*drr_db)
                 self.parameters["seed"] = random.randrange(2**31)
 
         def apply(self, samples, sample_rate):
             return add_reverb(samples, sr=sample_rate, rt60=self.parameters["rt60"],
-                              rng=self.parameters["seed"])
+                              drr_db=self.parameters["drr_db"], rng=self.parameters["seed"])
 
     return SyntheticReverb(p=p)
 
@@ -387,10 +422,11 @@ def make_augmenter(strength: str = "light", *, sr: int = 16000) -> Augmenter:
 
     - ``"none"``: the identity.
     - ``"light"``: small gain changes, time shifts of up to 100 ms, and
-      coloured noise at 10-40 dB SNR, each half of the time.
+      noise from white to brown at 10-40 dB SNR, each half of the time.
     - ``"strong"``: also pitch shifts of up to 3 semitones, tempo changes of
-      up to 15 %, synthetic room reverberation and noise down to 5 dB SNR: the
-      variation that separates synthetic voices from real ones.
+      up to 15 %, synthetic room reverberation (RT60 0.1-0.6 s, direct to
+      reverberant ratio 0-10 dB) and noise down to 5 dB SNR: the variation
+      that separates synthetic voices from real ones.
 
     Parameters
     ----------
@@ -416,15 +452,17 @@ def make_augmenter(strength: str = "light", *, sr: int = 16000) -> Augmenter:
         steps = [
             Gain(min_gain_db=-6, max_gain_db=6, p=0.5),
             Shift(min_shift=-shift, max_shift=shift, shift_unit="samples", rollover=False, p=0.5),
-            AddColorNoise(min_snr_db=10, max_snr_db=40, p=0.5),
+            AddColorNoise(min_snr_db=10, max_snr_db=40, min_f_decay=-6, max_f_decay=0, p=0.5),
         ]
     else:
         steps = [
             PitchShift(min_semitones=-3, max_semitones=3, p=0.5),
-            TimeStretch(min_rate=0.85, max_rate=1.15, leave_length_unchanged=True, p=0.5),
-            _reverb_transform(p=0.3, rt60=(0.1, 0.6)),
+            # The Augmenter centres a stretched clip in the original length, so a
+            # slowed-down word loses a little at both ends rather than its end.
+            TimeStretch(min_rate=0.85, max_rate=1.15, leave_length_unchanged=False, p=0.5),
+            _reverb_transform(p=0.3, rt60=(0.1, 0.6), drr_db=(0.0, 10.0)),
             Gain(min_gain_db=-6, max_gain_db=6, p=0.5),
             Shift(min_shift=-shift, max_shift=shift, shift_unit="samples", rollover=False, p=0.5),
-            AddColorNoise(min_snr_db=5, max_snr_db=35, p=0.6),
+            AddColorNoise(min_snr_db=5, max_snr_db=35, min_f_decay=-6, max_f_decay=0, p=0.6),
         ]
     return Augmenter(Compose(steps), name=strength)

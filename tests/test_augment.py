@@ -43,11 +43,26 @@ def test_add_noise_errors():
 
 @pytest.mark.parametrize("color, slope", [("white", 0.0), ("pink", 10.0), ("brown", 20.0)])
 def test_colored_noise_slopes(color, slope):
-    noise = augment.colored_noise(2**16, color=color, rng=0)
+    noise = augment.colored_noise(2**16, color=color, sr=16000, fmin=20.0, rng=0)
     power = np.abs(np.fft.rfft(noise)) ** 2
     decade = 10 * np.log10(power[200:400].mean() / power[2000:4000].mean())
     assert decade == pytest.approx(slope, abs=1.5)
     assert np.sqrt(np.mean(noise.astype(np.float64) ** 2)) == pytest.approx(1.0, rel=1e-4)
+
+
+@pytest.mark.parametrize("drr_db", [-5.0, 0.0, 10.0])
+def test_room_response_has_the_direct_to_reverberant_ratio(drr_db):
+    response = augment.synthetic_room_response(sr=8000, rt60=0.4, drr_db=drr_db, rng=1)
+    tail_energy = np.sum(response[1:].astype(np.float64) ** 2)
+    assert 10 * np.log10(1.0 / tail_energy) == pytest.approx(drr_db, abs=1e-3)
+
+
+@pytest.mark.parametrize("color", ["white", "pink", "brown"])
+def test_colored_noise_has_no_power_below_fmin(color):
+    noise = augment.colored_noise(4 * 16000, color=color, sr=16000, fmin=50.0, rng=0)
+    power = np.abs(np.fft.rfft(noise.astype(np.float64))) ** 2
+    frequencies = np.fft.rfftfreq(len(noise), d=1 / 16000)
+    assert power[frequencies < 50].sum() / power.sum() < 1e-10
 
 
 def test_room_response_decays_60_db_in_rt60():

@@ -16,9 +16,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
-from numpy.typing import NDArray
-
 from ..errors import DatasetError, DownloadError, ParameterError, SynthesisError
 
 __all__ = [
@@ -184,20 +181,6 @@ def tree_sha256(entries: list[tuple[str, str]]) -> str:
     for relative, file_hash in sorted(entries):
         digest.update(relative.encode("utf-8") + b"\0" + file_hash.encode("ascii") + b"\n")
     return digest.hexdigest()
-
-
-def pad_or_crop(y: NDArray[np.float32], n: int) -> NDArray[np.float32]:
-    """Centre-crop or centre-pad (with zeros) ``y`` to exactly ``n`` samples."""
-    length = y.shape[-1]
-    if length == n:
-        return y
-    if length > n:
-        start = (length - n) // 2
-        return y[start : start + n]
-    out = np.zeros(n, dtype=y.dtype)
-    start = (n - length) // 2
-    out[start : start + length] = y
-    return out
 
 
 def auto_progress(progress: bool | None, n_items: int, threshold: int = 500) -> bool:

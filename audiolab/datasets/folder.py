@@ -31,8 +31,9 @@ from numpy.typing import NDArray
 
 from ..errors import AudioFileError, AudiolabWarning, ParameterError
 from ..io import AUDIO_EXTENSIONS, info, load
+from ..preprocess import pad_or_crop
 from ..validation import check_positive, check_positive_int
-from ._common import DatasetError, PathLike, auto_progress, pad_or_crop, progress_bar
+from ._common import DatasetError, PathLike, auto_progress, progress_bar
 
 __all__ = ["AudioDataset", "load_folder", "SPLITS"]
 
@@ -300,13 +301,20 @@ def _read_clips(
     clips: list[NDArray[np.float32]] = []
     rates: set[int] = set()
     broken: list[tuple[Path, str]] = []
+    # With a known rate and length, clips go straight into one array (no list
+    # of clips beside it: that doubled the memory of loading FSDD).
+    fixed = (np.zeros((len(paths), int(round(duration * sr))), np.float32)
+             if load_audio and duration is not None and sr is not None else None)
     bar = progress_bar(len(paths), enabled=auto_progress(progress, len(paths)), desc=desc)
     try:
         for i, path in enumerate(paths):
             try:
                 if load_audio:
                     y, rate = load(path, sr=sr)
-                    clips.append(y)
+                    if fixed is not None:
+                        fixed[len(kept)] = pad_or_crop(y, fixed.shape[1])
+                    else:
+                        clips.append(y)
                 else:
                     meta = info(path)
                     if meta.frames == 0:
@@ -327,7 +335,9 @@ def _read_clips(
             f"pass sr=16000 (for example) to resample them to one rate"
         )
     result: list[NDArray[np.float32]] | NDArray[np.float32] | None = clips if load_audio else None
-    if load_audio and duration is not None:
+    if fixed is not None:
+        result = fixed if len(kept) == len(paths) else fixed[: len(kept)].copy()
+    elif load_audio and duration is not None:
         n = int(round(duration * out_sr))
         result = (np.stack([pad_or_crop(y, n) for y in clips]) if clips
                   else np.zeros((0, n), np.float32))
