@@ -36,8 +36,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Served from the project's root, so the lessons' links to exercises/ and
+# solutions/ open; root (as in a container) needs --allow-root.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --port=$(LAB_PORT) notebooks/00_welcome.ipynb
+	$(BIN)/jupyter lab --port=$(LAB_PORT) --ServerApp.root_dir="$(CURDIR)" \
+		$(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_welcome.ipynb
 
 # The course website: a static book of the committed notebooks, from their stored
 # outputs. Open _site/index.html.
