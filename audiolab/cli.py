@@ -48,8 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _command_families():
     """The ``register`` functions of the command families, in help order."""
     from .datasets.cli import register as register_data
+    from .train_cli import register as register_train
+    from .deploy_cli import register as register_deploy
 
-    return [register_data]
+    return [register_data, register_train, register_deploy]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,202 @@
+"""``audiolab export``, ``audiolab predict`` and ``audiolab stream``: a trained model at work.
+
+::
+
+    audiolab export MODEL.keras --out MODEL.tflite [--quantize none|dynamic|int8]
+                    [--calibration DATA_DIR] [--c-array NAME]
+    audiolab predict MODEL(.keras|.tflite) FILE... [--top-k 3] [--json]
+    audiolab stream MODEL(.keras|.tflite) FILE [--hop 0.1] [--threshold 0.6] [--json]
+
+``export`` writes ``MODEL.tflite`` and its settings ``MODEL.tflite.json``
+(class names, sample rate, feature settings; see :mod:`audiolab.deploy`).
+With ``audiolab data`` and ``audiolab train`` this is the whole pipeline for
+a folder of your own recordings.
+
+Errors are :class:`~audiolab.errors.AudiolabError`\\ s: ``audiolab.cli``
+prints them as one line and exits with status 2. This module imports nothing
+heavy; TensorFlow loads only to read a ``.keras`` model or to convert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+__all__ = ["register", "open_model"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``export``, ``predict`` and ``stream`` commands to ``audiolab``'s parser."""
+    export = subparsers.add_parser(
+        "export",
+        help="convert a trained .keras model to TensorFlow Lite (float, dynamic or int8)",
+        description="Convert MODEL.keras (saved by audiolab train) to a .tflite classifier that "
+        "takes log-mel features, and write its settings beside it (MODEL.tflite.json). int8 "
+        "quantisation is calibrated on training clips of --calibration (default: the folder "
+        "the model was trained on).",
+    )
+    export.add_argument("model", metavar="MODEL.keras", help="a model saved by audiolab train")
+    export.add_argument("--out", metavar="MODEL.tflite", required=True,
+                        help="where to write the TFLite model (must end in .tflite)")
+    export.add_argument("--quantize", choices=["none", "dynamic", "int8"], default="none",
+                        help="none: float32; dynamic: int8 weights; int8: int8 weights, "
+                        "activations, input and output (default: none)")
+    export.add_argument("--calibration", metavar="DATA_DIR",
+                        help="class-per-folder dataset whose training clips calibrate int8")
+    export.add_argument("--c-array", metavar="NAME",
+                        help="also write NAME.cc and NAME.h (TensorFlow Lite for "
+                        "Microcontrollers) beside the .tflite")
+    export.set_defaults(func=_run_export)
+
+    predict = subparsers.add_parser(
+        "predict",
+        help="classify audio files with a .keras or .tflite model",
+        description="Print the most probable classes of each FILE.",
+    )
+    predict.add_argument("model", metavar="MODEL", help="a .keras or .tflite model")
+    predict.add_argument("files", metavar="FILE", nargs="+", help="audio files")
+    predict.add_argument("--top-k", type=int, default=3, metavar="K",
+                         help="how many classes to show per file (default: 3)")
+    predict.add_argument("--json", action="store_true",
+                         help="print one JSON object: a list of {file, top: [{label, "
+                         "probability}]}")
+    predict.set_defaults(func=_run_predict)
+
+    stream = subparsers.add_parser(
+        "stream",
+        help="detect words or sounds over a long recording",
+        description="Slide the model's window over FILE every --hop seconds, smooth the "
+        "probabilities and print each detection with its start and end time.",
+    )
+    stream.add_argument("model", metavar="MODEL", help="a .keras or .tflite model")
+    stream.add_argument("file", metavar="FILE", help="a (long) audio file")
+    stream.add_argument("--hop", type=float, default=0.1, metavar="S",
+                        help="seconds between windows (default: 0.1)")
+    stream.add_argument("--threshold", type=float, default=0.6, metavar="P",
+                        help="smoothed probability that starts a detection (default: 0.6)")
+    stream.add_argument("--smoothing", type=int, default=5, metavar="N",
+                        help="windows in the moving average (default: 5)")
+    stream.add_argument("--json", action="store_true", help="print one JSON object")
+    stream.set_defaults(func=_run_stream)
+
+
+def _check_file(path: str, what: str) -> Path:
+    from .errors import AudiolabError
+
+    file = Path(path).expanduser()
+    if not file.exists():
+        raise AudiolabError(f"{file}: no such {what}")
+    if file.is_dir():
+        raise AudiolabError(f"{file}: is a folder, not a {what}")
+    return file
+
+
+def open_model(path: str | Path):
+    """A :class:`~audiolab.evaluate.Predictor` for a ``.tflite`` or ``.keras`` file."""
+    from .errors import AudiolabError
+
+    file = _check_file(str(path), "model file")
+    suffix = file.suffix.lower()
+    if suffix == ".tflite":
+        from .deploy import TFLiteClassifier
+
+        return TFLiteClassifier(file)
+    if suffix == ".keras":
+        from .evaluate import load_predictor
+
+        return load_predictor(file)
+    raise AudiolabError(f"{file}: unknown kind of model file (expected .keras or .tflite)")
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from .errors import AudiolabError, ParameterError
+
+    if not args.out.endswith(".tflite"):
+        raise ParameterError(f"--out must end in .tflite, got {args.out}")
+    model = _check_file(args.model, "model file")
+    if model.suffix.lower() != ".keras":
+        raise AudiolabError(f"{model}: expected a .keras model saved by audiolab train")
+    if args.calibration is not None:
+        folder = Path(args.calibration).expanduser()
+        if not folder.is_dir():
+            raise AudiolabError(f"{folder}: no such dataset folder")
+    if args.c_array is not None:
+        import re
+
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", args.c_array):
+            raise ParameterError(f"--c-array must be a C identifier, got {args.c_array!r}")
+    from .deploy import export_model, sidecar_path, write_c_array
+
+    out = export_model(model, args.out, quantize=args.quantize, calibration=args.calibration)
+    size = out.stat().st_size
+    print(f"saved {out} ({size / 1024:.1f} KB, {args.quantize}) and {sidecar_path(out).name}")
+    if args.c_array is not None:
+        source, header = write_c_array(out.read_bytes(), args.c_array, out.parent)
+        print(f"saved {source} and {header}")
+    return 0
+
+
+def _load_clips(files, sr: int):
+    from .io import load
+
+    return [load(_check_file(f, "audio file"), sr=sr)[0] for f in files]
+
+
+def _run_predict(args: argparse.Namespace) -> int:
+    from .errors import ParameterError
+
+    if args.top_k <= 0:
+        raise ParameterError(f"--top-k must be a positive integer, got {args.top_k}")
+    for f in args.files:
+        _check_file(f, "audio file")
+    predictor = open_model(args.model)
+    clips = _load_clips(args.files, predictor.sr)
+    probs = predictor.predict_proba(clips)
+    k = min(args.top_k, len(predictor.class_names))
+    results = []
+    for file, p in zip(args.files, probs, strict=True):
+        order = p.argsort()[::-1][:k]
+        results.append({"file": str(file), "top": [
+            {"label": predictor.class_names[i], "probability": round(float(p[i]), 4)}
+            for i in order]})
+    if args.json:
+        print(json.dumps({"model": str(args.model), "predictions": results}))
+        return 0
+    for result in results:
+        top = ", ".join(f"{t['label']} ({t['probability']:.3f})" for t in result["top"])
+        print(f"{result['file']}: {top}")
+    return 0
+
+
+def _run_stream(args: argparse.Namespace) -> int:
+    from .errors import ParameterError
+
+    if args.hop <= 0:
+        raise ParameterError(f"--hop must be positive, got {args.hop}")
+    if not 0 <= args.threshold <= 1:
+        raise ParameterError(f"--threshold must be between 0 and 1, got {args.threshold}")
+    if args.smoothing <= 0:
+        raise ParameterError(f"--smoothing must be a positive integer, got {args.smoothing}")
+    _check_file(args.file, "audio file")
+    from .deploy import StreamingDetector
+    from .io import load
+
+    predictor = open_model(args.model)
+    y, _ = load(args.file, sr=predictor.sr)
+    detector = StreamingDetector(predictor, hop=args.hop, threshold=args.threshold,
+                                 smoothing=args.smoothing)
+    result = detector.process(y)
+    if args.json:
+        print(json.dumps({"model": str(args.model), "file": str(args.file),
+                          "duration": round(result.duration, 3),
+                          "real_time_factor": round(result.real_time_factor, 1),
+                          "detections": result.detections}))
+        return 0
+    print(f"{args.file}: {result.duration:.1f} s, {len(result.times)} windows, "
+          f"{result.real_time_factor:.0f}x real time")
+    if not result.detections:
+        print("no detections")
+    for d in result.detections:
+        print(f"{d['start']:8.2f} - {d['end']:8.2f} s  {d['label']}  ({d['score']:.2f})")
+    return 0

@@ -1,0 +1,978 @@
+"""Keras models for audio classification: a CNN, an RNN and a CRNN, and their feature front end.
+
+Every builder returns a functional ``keras.Model`` with named layers. The
+models read features the way :mod:`audiolab.features` returns them, shaped
+``(n_features, n_frames)`` per clip (frequency first, as in
+:func:`audiolab.features.extract_batch`), so the same arrays feed all three:
+
+==============  ==========================================================  ==============
+builder         what it does                                                 default size
+==============  ==========================================================  ==============
+``build_cnn``   the features as a one-channel image; 3x3 convolutions,       ~50k parameters
+                batch normalisation, max-pooling; average over time
+``build_rnn``   the frames as a sequence; a bidirectional GRU or LSTM;       ~42k (GRU)
+                attention pooling (or the last state)
+``build_crnn``  convolutions over time and frequency, then a GRU over the    ~51k
+                sequence, 8 times shorter
+==============  ==========================================================  ==============
+
+Two optional layers put the feature pipeline inside the model, so that an
+exported model takes what an application has (a waveform), not what the
+training script had:
+
+- ``normalization=``: a ``keras.layers.Normalization`` with the mean and
+  variance of the *training* features (one per feature row), set from an
+  :class:`audiolab.preprocess.Standardizer` or from training features.
+- :class:`AudioFeatures`: a layer that computes the log-mel spectrogram (or
+  MFCC) of a waveform exactly as :func:`audiolab.features.extract_batch` does,
+  with convolutions and matrix products only (so TFLite can run it).
+  :func:`with_frontend` puts it in front of a trained model.
+
+:func:`save_model` writes a ``.keras`` file with an ``audiolab.json`` entry
+(class names, sample rate, clip length, feature settings) beside Keras's own,
+and :func:`load_model` reads it back with ``safe_mode=True``.
+
+TensorFlow is imported by this module (about 600 MB): ``import audiolab``
+does not load it. The import silences TensorFlow's start-up messages unless
+``TF_CPP_MIN_LOG_LEVEL`` is set below 2.
+
+Taught in lessons 07 (a CNN on spectrograms) and 08 (RNNs on sequences).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import uuid
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .errors import AudiolabError, ParameterError
+from .validation import check_choice, check_positive, check_positive_int, check_probability
+
+
+def _import_keras():
+    """Import TensorFlow and Keras, keeping TensorFlow's C++ start-up banner off stderr.
+
+    TensorFlow 2.21 prints an absl warning and a oneDNN note to file
+    descriptor 2 when it loads, whatever ``TF_CPP_MIN_LOG_LEVEL`` says; in
+    Jupyter they land in the notebook. They are dropped when the level is 2
+    or more (the default set here), and only while TensorFlow loads.
+    """
+    if "tensorflow" in sys.modules:
+        import keras
+
+        return keras
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    quiet = os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0").strip() in ("2", "3")
+    with _stderr_silenced(quiet):
+        import keras
+        import tensorflow  # noqa: F401
+    return keras
+
+
+@contextlib.contextmanager
+def _stderr_silenced(enabled: bool):
+    if not enabled:
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no real file descriptor 2
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+keras = _import_keras()
+layers = keras.layers
+ops = keras.ops
+
+__all__ = [
+    "AudioFeatures",
+    "build_cnn",
+    "build_rnn",
+    "build_crnn",
+    "with_frontend",
+    "normalization_layer",
+    "layer_table",
+    "count_params",
+    "save_model",
+    "load_model",
+    "read_metadata",
+    "METADATA_ENTRY",
+    "MODEL_KINDS",
+]
+
+#: The builders by name, as the ``audiolab train --model`` option spells them.
+MODEL_KINDS = ("cnn", "rnn", "crnn")
+#: The name of the entry :func:`save_model` adds to the ``.keras`` zip file.
+METADATA_ENTRY = "audiolab.json"
+_FEATURE_KINDS = ("logmel", "mfcc")
+
+
+# ---------------------------------------------------------------------------
+# The feature front end
+# ---------------------------------------------------------------------------
+
+
+def _hann_padded(win_length: int, n_fft: int) -> NDArray[np.float64]:
+    """Periodic Hann window of ``win_length``, zero-padded to ``n_fft`` in the centre."""
+    n = np.arange(win_length)
+    window = 0.5 - 0.5 * np.cos(2 * np.pi * n / win_length)
+    left = (n_fft - win_length) // 2
+    return np.pad(window, (left, n_fft - win_length - left))
+
+
+@keras.saving.register_keras_serializable(package="audiolab")
+class AudioFeatures(layers.Layer):
+    """Log-mel spectrogram or MFCC of a batch of waveforms, inside a Keras model.
+
+    Computes what :func:`audiolab.features.extract_batch` computes (within
+    float32 rounding, about 1e-3 dB): a centred, zero-padded STFT with a
+    periodic Hann window of ``win_length`` samples in ``n_fft``-point frames
+    every ``hop_length`` samples; the power spectrum pooled by a Slaney mel
+    filterbank; decibels with ``ref=1.0`` and a floor ``top_db`` below each
+    clip's maximum; for ``kind="mfcc"``, an orthonormal DCT-II. The STFT is a
+    strided 1-D convolution whose kernels are the windowed cosines and sines
+    of the DFT, so the layer uses only operations TFLite has. It has no
+    trainable weights; its settings are its config, saved with the model.
+
+    Parameters
+    ----------
+    sr : int
+        Sample rate of the input, in Hz.
+    kind : {"logmel", "mfcc"}
+        The feature.
+    n_fft, hop_length, win_length, n_mels, n_mfcc, fmin, fmax, top_db
+        As in :func:`audiolab.features.extract_batch`; the defaults are the
+        course's speech settings (:data:`audiolab.features.SPEECH_DEFAULTS`).
+    **kwargs
+        Keras layer arguments (``name``, ...).
+
+    Input shape
+    -----------
+    ``(batch, n_samples)``, float32 waveforms in [-1, 1].
+
+    Output shape
+    ------------
+    ``(batch, n_features, n_frames)`` with ``n_features`` = ``n_mels`` or
+    ``n_mfcc`` and ``n_frames = 1 + n_samples // hop_length``.
+
+    Examples
+    --------
+    >>> layer = AudioFeatures(sr=16000)
+    >>> layer(np.zeros((2, 16000), np.float32)).shape
+    TensorShape([2, 40, 101])
+
+    Taught in lesson 07 (a CNN on spectrograms: saving the model).
+    """
+
+    def __init__(
+        self,
+        *,
+        sr: int = 16000,
+        kind: str = "logmel",
+        n_fft: int = 512,
+        hop_length: int = 160,
+        win_length: int | None = 400,
+        n_mels: int = 40,
+        n_mfcc: int = 13,
+        fmin: float = 20.0,
+        fmax: float | None = None,
+        top_db: float | None = 80.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.sr = check_positive_int("sr", sr)
+        self.kind = check_choice("kind", kind, _FEATURE_KINDS)
+        self.n_fft = check_positive_int("n_fft", n_fft)
+        self.hop_length = check_positive_int("hop_length", hop_length)
+        self.win_length = self.n_fft if win_length is None else check_positive_int(
+            "win_length", win_length
+        )
+        if self.win_length > self.n_fft:
+            raise ParameterError(f"win_length={win_length} must not exceed n_fft={n_fft}")
+        self.n_mels = check_positive_int("n_mels", n_mels)
+        self.n_mfcc = check_positive_int("n_mfcc", n_mfcc)
+        if self.kind == "mfcc" and self.n_mfcc > self.n_mels:
+            raise ParameterError(f"n_mfcc={n_mfcc} must not exceed n_mels={n_mels}")
+        self.fmin = float(fmin)
+        self.fmax = None if fmax is None else check_positive("fmax", fmax)
+        self.top_db = None if top_db is None else check_positive("top_db", top_db)
+
+        from .features import mel_filterbank
+
+        n_freq = 1 + self.n_fft // 2
+        window = _hann_padded(self.win_length, self.n_fft)
+        k = np.arange(n_freq)
+        n = np.arange(self.n_fft)[:, None]
+        angle = 2 * np.pi * n * k / self.n_fft
+        # X[k] = sum_n w[n] x[n] (cos - i sin): real and imaginary parts as 2 * n_freq kernels.
+        dft = np.concatenate([window[:, None] * np.cos(angle), -window[:, None] * np.sin(angle)], 1)
+        self._dft = dft[:, None, :].astype(np.float32)  # (n_fft, 1 channel, 2 * n_freq)
+        mel = mel_filterbank(sr=self.sr, n_fft=self.n_fft, n_mels=self.n_mels, fmin=self.fmin,
+                             fmax=self.fmax)
+        self._mel = np.ascontiguousarray(mel.T, dtype=np.float32)  # (n_freq, n_mels)
+        if self.kind == "mfcc":
+            import scipy.fft
+
+            dct = scipy.fft.dct(np.eye(self.n_mels), type=2, norm="ortho", axis=0)
+            self._dct = np.ascontiguousarray(dct[: self.n_mfcc].T, dtype=np.float32)
+        else:
+            self._dct = None
+
+    @property
+    def n_features(self) -> int:
+        """Rows of the output: ``n_mels`` for log-mel, ``n_mfcc`` for MFCC."""
+        return self.n_mfcc if self.kind == "mfcc" else self.n_mels
+
+    def n_frames(self, n_samples: int) -> int:
+        """Frames of a clip of ``n_samples`` samples (centred frames)."""
+        return 1 + n_samples // self.hop_length
+
+    def settings(self) -> dict[str, Any]:
+        """The feature settings as keyword arguments of :func:`extract_batch` (plus ``kind``)."""
+        return {
+            "kind": self.kind, "n_fft": self.n_fft, "hop_length": self.hop_length,
+            "win_length": self.win_length, "n_mels": self.n_mels, "n_mfcc": self.n_mfcc,
+            "fmin": self.fmin, "fmax": self.fmax, "top_db": self.top_db,
+        }
+
+    def call(self, inputs):
+        x = ops.cast(inputs, "float32")
+        pad = self.n_fft // 2
+        x = ops.pad(x, [[0, 0], [pad, pad]])
+        x = ops.expand_dims(x, -1)  # (batch, samples, 1)
+        spectrum = ops.conv(x, ops.convert_to_tensor(self._dft), strides=self.hop_length,
+                            padding="valid")  # (batch, frames, 2 * n_freq)
+        n_freq = 1 + self.n_fft // 2
+        power = ops.square(spectrum[..., :n_freq]) + ops.square(spectrum[..., n_freq:])
+        mel = ops.matmul(power, ops.convert_to_tensor(self._mel))  # (batch, frames, n_mels)
+        db = 10.0 * ops.log(ops.maximum(mel, 1e-10)) / np.log(10.0)
+        if self.top_db is not None:
+            db = ops.maximum(db, ops.max(db, axis=(1, 2), keepdims=True) - self.top_db)
+        if self._dct is not None:
+            db = ops.matmul(db, ops.convert_to_tensor(self._dct))  # (batch, frames, n_mfcc)
+        return ops.transpose(db, (0, 2, 1))
+
+    def compute_output_shape(self, input_shape):
+        n_samples = input_shape[-1]
+        frames = None if n_samples is None else self.n_frames(int(n_samples))
+        return (input_shape[0], self.n_features, frames)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update({"sr": self.sr, **self.settings()})
+        return config
+
+
+# ---------------------------------------------------------------------------
+# Building blocks
+# ---------------------------------------------------------------------------
+
+
+def normalization_layer(
+    normalization: Any, n_features: int, *, name: str = "normalization"
+):
+    """A ``keras.layers.Normalization`` with one mean and variance per feature row.
+
+    Parameters
+    ----------
+    normalization : Standardizer, (mean, variance), or np.ndarray
+        A fitted :class:`audiolab.preprocess.Standardizer` (``axis=1``), a
+        pair of arrays of ``n_features`` values, or training features of
+        shape ``(n_clips, n_features, n_frames)`` to measure.
+    n_features : int
+        Rows of the features.
+
+    Returns
+    -------
+    keras.layers.Normalization
+        Standardises ``(batch, n_features, n_frames)`` inputs along axis 1.
+
+    Raises
+    ------
+    ParameterError
+        If the statistics do not have ``n_features`` values.
+    """
+    from .preprocess import Standardizer
+
+    if isinstance(normalization, Standardizer):
+        if normalization.mean_ is None:
+            raise ParameterError("normalization: the Standardizer is not fitted yet")
+        mean = np.asarray(normalization.mean_, np.float64).ravel()
+        variance = (np.asarray(normalization.std_, np.float64).ravel() + normalization.eps) ** 2
+    elif isinstance(normalization, tuple) and len(normalization) == 2:
+        mean = np.asarray(normalization[0], np.float64).ravel()
+        variance = np.asarray(normalization[1], np.float64).ravel()
+    elif isinstance(normalization, np.ndarray) and normalization.ndim == 3:
+        data = normalization.astype(np.float64)
+        mean = data.mean(axis=(0, 2))
+        variance = data.var(axis=(0, 2))
+    else:
+        raise ParameterError(
+            "normalization must be a fitted Standardizer, a (mean, variance) pair or training "
+            f"features of shape (n_clips, n_features, n_frames); got {type(normalization).__name__}"
+        )
+    if mean.shape != (n_features,) or variance.shape != (n_features,):
+        raise ParameterError(
+            f"normalization has statistics of {mean.size} features, but the input has "
+            f"{n_features} feature rows"
+        )
+    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(variance))):
+        raise ParameterError("normalization statistics contain NaN or infinity")
+    return layers.Normalization(axis=1, mean=mean.astype(np.float32),
+                                variance=variance.astype(np.float32), name=name)
+
+
+def _check_shape(input_shape: Any, frontend: Any) -> tuple[tuple[int, ...], tuple[int, int]]:
+    """The model's input shape and the feature shape (n_features, n_frames)."""
+    if isinstance(input_shape, (int, np.integer)):
+        input_shape = (int(input_shape),)
+    if not isinstance(input_shape, Sequence) or not all(
+        isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0 for n in input_shape
+    ):
+        raise ParameterError(
+            f"input_shape must be a tuple of positive integers, got {input_shape!r}"
+        )
+    input_shape = tuple(int(n) for n in input_shape)
+    if frontend is None:
+        if len(input_shape) != 2:
+            raise ParameterError(
+                f"input_shape must be (n_features, n_frames), as extract_batch returns per clip, "
+                f"got {input_shape}; for waveforms of n samples pass (n,) and a frontend"
+            )
+        return input_shape, input_shape
+    if not isinstance(frontend, AudioFeatures):
+        raise ParameterError(f"frontend must be an AudioFeatures layer, got {frontend!r}")
+    if len(input_shape) != 1:
+        raise ParameterError(
+            f"with a frontend, input_shape is (n_samples,), the waveform; got {input_shape}"
+        )
+    return input_shape, (frontend.n_features, frontend.n_frames(input_shape[0]))
+
+
+def _inputs(input_shape, frontend, normalization, name_prefix: str = ""):
+    """Input, optional front end and normalisation; returns (inputs, x, feature_shape)."""
+    model_shape, feature_shape = _check_shape(input_shape, frontend)
+    if frontend is None:
+        inputs = keras.Input(shape=model_shape, name="features")
+        x = inputs
+    else:
+        inputs = keras.Input(shape=model_shape, name="waveform")
+        x = frontend(inputs)
+    if normalization is not None:
+        x = normalization_layer(normalization, feature_shape[0])(x)
+    return inputs, x, feature_shape
+
+
+def _check_classes(num_classes: Any) -> int:
+    num_classes = check_positive_int("num_classes", num_classes)
+    if num_classes < 2:
+        raise ParameterError(f"num_classes must be at least 2, got {num_classes}")
+    return num_classes
+
+
+def _check_filters(filters: Any) -> tuple[int, ...]:
+    if isinstance(filters, (int, np.integer)) or not isinstance(filters, Sequence) or not filters:
+        raise ParameterError(f"filters must be a non-empty list of integers, got {filters!r}")
+    return tuple(check_positive_int("filters", f) for f in filters)
+
+
+def _conv_block(x, filters: int, index: int, *, pool, kernel_size: int = 3):
+    """Conv2D (no bias) -> BatchNormalization -> ReLU [-> MaxPooling2D], named ``conv{i}`` ..."""
+    x = layers.Conv2D(filters, kernel_size, padding="same", use_bias=False,
+                      name=f"conv{index}")(x)
+    x = layers.BatchNormalization(momentum=0.9, name=f"bn{index}")(x)
+    x = layers.ReLU(name=f"relu{index}")(x)
+    if pool is not None:
+        x = layers.MaxPooling2D(pool, name=f"pool{index}")(x)
+    return x
+
+
+def _attention_pooling(x, units: int | None = None):
+    """Weighted mean over time: a score per frame, softmax over time, weighted sum.
+
+    Built from standard layers (Dense, Softmax, Dot), so the model loads with
+    ``safe_mode=True``; the weights are the output of the ``attention_weights`` layer.
+    """
+    score = layers.Dense(1, name="attention_score")(x)  # (batch, time, 1)
+    weights = layers.Softmax(axis=1, name="attention_weights")(score)
+    pooled = layers.Dot(axes=1, name="attention_pool")([weights, x])  # (batch, 1, channels)
+    return layers.Flatten(name="attention_flatten")(pooled)
+
+
+def _classifier(x, num_classes: int, dropout: float):
+    if dropout > 0:
+        x = layers.Dropout(dropout, name="dropout")(x)
+    return layers.Dense(num_classes, activation="softmax", name="classifier")(x)
+
+
+# ---------------------------------------------------------------------------
+# The builders
+# ---------------------------------------------------------------------------
+
+
+def build_cnn(
+    input_shape: tuple[int, ...],
+    num_classes: int,
+    *,
+    filters: Sequence[int] = (16, 32, 48, 64),
+    kernel_size: int = 3,
+    pooling: str = "time",
+    dropout: float = 0.25,
+    normalization: Any = None,
+    frontend: AudioFeatures | None = None,
+    name: str = "cnn",
+):
+    """A small CNN that reads features as a one-channel image.
+
+    ``Reshape`` to ``(n_features, n_frames, 1)``, then one block per entry of
+    ``filters``: ``Conv2D`` (3x3, "same" padding, no bias), batch
+    normalisation, ReLU and 2x2 max-pooling (not after the last block); then
+    an average over time (``pooling="time"``), which keeps the frequency
+    rows, flattened; dropout; and a softmax ``Dense`` layer. Each pooling
+    halves both axes while the channels grow, so the last block sees the
+    whole word at low resolution. Averaging over time makes the model
+    indifferent to when the word starts; keeping the rows lets it tell a low
+    sound from a high one, which global average pooling
+    (``pooling="global"``) cannot do once the receptive field is small. The
+    defaults give about 50,000 parameters for 40 x 101 log-mel features and
+    10 classes.
+
+    Parameters
+    ----------
+    input_shape : (n_features, n_frames) or (n_samples,)
+        One clip's features, e.g. ``(40, 101)`` for a second of 16 kHz audio
+        at the course's settings; or, with a ``frontend``, its waveform.
+    num_classes : int >= 2
+        Number of classes.
+    filters : sequence of int
+        Channels of each convolution block.
+    kernel_size : int
+        Height and width of the convolution kernels.
+    pooling : {"time", "global"}
+        Average the last feature map over time only (keeping frequency
+        rows), or over time and frequency.
+    dropout : float in [0, 1)
+        Dropout rate before the classifier (0 for none).
+    normalization : Standardizer, (mean, variance), np.ndarray or None
+        Standardise the features inside the model with statistics of the
+        training split (see :func:`normalization_layer`).
+    frontend : AudioFeatures or None
+        Compute the features inside the model: the input is then a waveform.
+    name : str
+        The model's name.
+
+    Returns
+    -------
+    keras.Model
+        Functional, uncompiled; layers named ``features`` (or ``waveform``),
+        ``normalization``, ``to_image``, ``conv1``, ``bn1``, ``relu1``,
+        ``pool1``, ..., ``time_pool`` and ``flatten`` (or ``global_pool``),
+        ``dropout``, ``classifier``.
+
+    Raises
+    ------
+    ParameterError
+        If a shape, size or rate is invalid.
+
+    See Also
+    --------
+    build_rnn, build_crnn, layer_table, audiolab.train.fit
+
+    Examples
+    --------
+    >>> model = build_cnn((40, 101), 10)
+    >>> model.output_shape, model.count_params()
+    ((None, 10), 50074)
+
+    Taught in lesson 07 (a CNN on spectrograms).
+    """
+    num_classes = _check_classes(num_classes)
+    filters = _check_filters(filters)
+    kernel_size = check_positive_int("kernel_size", kernel_size)
+    pooling = check_choice("pooling", pooling, ("time", "global"))
+    dropout = _check_dropout(dropout)
+    inputs, x, (n_features, n_frames) = _inputs(input_shape, frontend, normalization)
+    smallest = 2 ** (len(filters) - 1)
+    if min(n_features, n_frames) < smallest:
+        raise ParameterError(
+            f"features of shape {(n_features, n_frames)} are too small for {len(filters)} "
+            f"pooling steps; use fewer filters"
+        )
+    x = layers.Reshape((n_features, n_frames, 1), name="to_image")(x)
+    for i, f in enumerate(filters, start=1):
+        x = _conv_block(x, f, i, pool=2 if i < len(filters) else None, kernel_size=kernel_size)
+    if pooling == "time":
+        # Average over time only: where a sound is in time does not matter, but where it is
+        # in frequency does (a low tone is not a high one), so the frequency rows stay.
+        x = layers.AveragePooling2D((1, x.shape[2]), name="time_pool")(x)
+        x = layers.Flatten(name="flatten")(x)
+    else:
+        x = layers.GlobalAveragePooling2D(name="global_pool")(x)
+    outputs = _classifier(x, num_classes, dropout)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _check_dropout(dropout: Any) -> float:
+    dropout = check_probability("dropout", dropout)
+    if dropout >= 1:
+        raise ParameterError(f"dropout must be below 1, got {dropout}")
+    return dropout
+
+
+def _recurrent(cell: str, units: int, *, return_sequences: bool, bidirectional: bool,
+               name: str):
+    layer_class = layers.GRU if cell == "gru" else layers.LSTM
+    layer = layer_class(units, return_sequences=return_sequences, name=name)
+    if bidirectional:
+        return layers.Bidirectional(layer, name=f"bi{name}")
+    return layer
+
+
+def build_rnn(
+    input_shape: tuple[int, ...],
+    num_classes: int,
+    *,
+    cell: str = "gru",
+    units: int = 64,
+    num_layers: int = 1,
+    bidirectional: bool = True,
+    attention: bool = True,
+    downsample: int = 2,
+    dropout: float = 0.25,
+    normalization: Any = None,
+    frontend: AudioFeatures | None = None,
+    name: str = "rnn",
+):
+    """A recurrent network that reads the frames as a sequence.
+
+    ``Permute`` the features to ``(n_frames, n_features)``, average pairs of
+    frames (``downsample``: 20 ms steps instead of 10 ms halve the work and
+    lose nothing a word needs), then ``num_layers`` GRU or LSTM layers
+    (bidirectional: one reads forwards, one backwards, their outputs are
+    concatenated). The sequence becomes one vector either as the last
+    state (``attention=False``) or by **attention pooling**: a learned score
+    per frame, a softmax over time, and the weighted mean of the frames.
+    Dropout and a softmax ``Dense`` layer classify.
+
+    Parameters
+    ----------
+    input_shape : (n_features, n_frames) or (n_samples,)
+        One clip's features (e.g. ``(13, 101)`` MFCC or ``(40, 101)``
+        log-mel), or its waveform with a ``frontend``.
+    num_classes : int >= 2
+        Number of classes.
+    cell : {"gru", "lstm"}
+        The recurrent cell.
+    units : int
+        Units per direction.
+    num_layers : int
+        Stacked recurrent layers.
+    bidirectional : bool
+        Read the sequence both ways.
+    attention : bool
+        Attention pooling (the default) instead of the last state.
+    downsample : int
+        Average this many consecutive frames first (1: keep every frame).
+    dropout : float in [0, 1)
+        Dropout before the classifier.
+    normalization, frontend, name
+        As in :func:`build_cnn`.
+
+    Returns
+    -------
+    keras.Model
+        Layers named ``features``, ``normalization``, ``to_sequence``,
+        ``downsample``, ``gru1`` (``bigru1`` when bidirectional; ``lstm1``
+        ...), ``attention_score``, ``attention_weights``, ``attention_pool``,
+        ``dropout``, ``classifier``.
+
+    Raises
+    ------
+    ParameterError
+        If an argument is invalid.
+
+    See Also
+    --------
+    build_cnn, build_crnn
+
+    Examples
+    --------
+    >>> model = build_rnn((13, 101), 10, cell="lstm", attention=True)
+    >>> model.get_layer("bilstm1").output.shape
+    (None, 50, 128)
+
+    Taught in lesson 08 (RNNs on sequences).
+    """
+    num_classes = _check_classes(num_classes)
+    cell = check_choice("cell", cell, ("gru", "lstm"))
+    units = check_positive_int("units", units)
+    num_layers = check_positive_int("num_layers", num_layers)
+    downsample = check_positive_int("downsample", downsample)
+    dropout = _check_dropout(dropout)
+    for flag_name, flag in (("bidirectional", bidirectional), ("attention", attention)):
+        if not isinstance(flag, bool):
+            raise ParameterError(f"{flag_name} must be True or False, got {flag!r}")
+    inputs, x, (_, n_frames) = _inputs(input_shape, frontend, normalization)
+    if n_frames < downsample:
+        raise ParameterError(f"downsample={downsample} is more than the {n_frames} frames")
+    x = layers.Permute((2, 1), name="to_sequence")(x)
+    if downsample > 1:
+        x = layers.AveragePooling1D(downsample, name="downsample")(x)
+    for i in range(1, num_layers + 1):
+        last = i == num_layers
+        x = _recurrent(cell, units, return_sequences=attention or not last,
+                       bidirectional=bidirectional, name=f"{cell}{i}")(x)
+    if attention:
+        x = _attention_pooling(x)
+    outputs = _classifier(x, num_classes, dropout)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_crnn(
+    input_shape: tuple[int, ...],
+    num_classes: int,
+    *,
+    filters: Sequence[int] = (16, 32, 32),
+    cell: str = "gru",
+    units: int = 48,
+    bidirectional: bool = True,
+    attention: bool = False,
+    dropout: float = 0.25,
+    normalization: Any = None,
+    frontend: AudioFeatures | None = None,
+    name: str = "crnn",
+):
+    """A convolutional recurrent network: convolutions find local patterns, a GRU orders them.
+
+    ``Permute`` and ``Reshape`` to ``(n_frames, n_features, 1)`` (time first),
+    convolution blocks as in :func:`build_cnn` with 2x2 max-pooling after
+    each (so the sequence is ``2 ** len(filters)`` times shorter); each
+    time step's remaining frequency rows and channels become one vector,
+    which a ``Dense`` layer (``projection``) shrinks to ``units``; then a
+    (bidirectional) GRU or LSTM over time, last state or attention pooling,
+    dropout and the classifier.
+
+    Parameters
+    ----------
+    input_shape : (n_features, n_frames) or (n_samples,)
+        One clip's features, or its waveform with a ``frontend``.
+    num_classes : int >= 2
+        Number of classes.
+    filters : sequence of int
+        Channels of each convolution block.
+    cell, units, bidirectional, attention
+        The recurrent part, as in :func:`build_rnn`.
+    dropout, normalization, frontend, name
+        As in :func:`build_cnn`.
+
+    Returns
+    -------
+    keras.Model
+        Layers named ``features``, ``normalization``, ``to_time_first``,
+        ``to_image``, ``conv1``, ``bn1``, ``relu1``, ``pool1``, ...,
+        ``to_sequence``, ``projection``, ``bigru1``, ..., ``classifier``.
+
+    Raises
+    ------
+    ParameterError
+        If an argument is invalid.
+
+    See Also
+    --------
+    build_cnn, build_rnn
+
+    Examples
+    --------
+    >>> model = build_crnn((40, 101), 10)
+    >>> model.get_layer("to_sequence").output.shape
+    (None, 12, 160)
+
+    Taught in lesson 08 (RNNs on sequences).
+    """
+    num_classes = _check_classes(num_classes)
+    filters = _check_filters(filters)
+    cell = check_choice("cell", cell, ("gru", "lstm"))
+    units = check_positive_int("units", units)
+    dropout = _check_dropout(dropout)
+    for flag_name, flag in (("bidirectional", bidirectional), ("attention", attention)):
+        if not isinstance(flag, bool):
+            raise ParameterError(f"{flag_name} must be True or False, got {flag!r}")
+    inputs, x, (n_features, n_frames) = _inputs(input_shape, frontend, normalization)
+    shrink = 2 ** len(filters)
+    if min(n_features, n_frames) < shrink:
+        raise ParameterError(
+            f"features of shape {(n_features, n_frames)} are too small for {len(filters)} "
+            f"pooling steps; use fewer filters"
+        )
+    x = layers.Permute((2, 1), name="to_time_first")(x)
+    x = layers.Reshape((n_frames, n_features, 1), name="to_image")(x)
+    for i, f in enumerate(filters, start=1):
+        x = _conv_block(x, f, i, pool=2)
+    steps, rows = n_frames // shrink, n_features // shrink
+    # Each step's frequency rows and channels become one vector (where in frequency a
+    # pattern is matters); a Dense layer shrinks it to ``units`` before the recurrent layer.
+    x = layers.Reshape((steps, rows * filters[-1]), name="to_sequence")(x)
+    x = layers.Dense(units, activation="relu", name="projection")(x)
+    x = _recurrent(cell, units, return_sequences=attention, bidirectional=bidirectional,
+                   name=f"{cell}1")(x)
+    if attention:
+        x = _attention_pooling(x)
+    outputs = _classifier(x, num_classes, dropout)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def with_frontend(model, frontend: AudioFeatures, *, n_samples: int, name: str | None = None):
+    """Put a feature front end in front of a model trained on features.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Takes features of shape ``(n_features, n_frames)``.
+    frontend : AudioFeatures
+        Computes those features from a waveform.
+    n_samples : int
+        Length of the waveforms, in samples (``sr * duration``).
+    name : str or None
+        The new model's name (default: the model's own).
+
+    Returns
+    -------
+    keras.Model
+        Input ``waveform`` of shape ``(n_samples,)``, then the layer
+        ``features`` (the front end), then ``model`` (shared: same weights).
+
+    Raises
+    ------
+    ParameterError
+        If the front end's output does not fit the model's input.
+
+    Examples
+    --------
+    >>> end_to_end = with_frontend(build_cnn((40, 101), 10), AudioFeatures(sr=16000),
+    ...                            n_samples=16000)
+    >>> end_to_end.input_shape, end_to_end.output_shape
+    ((None, 16000), (None, 10))
+
+    Taught in lesson 07 (a CNN on spectrograms: saving the model).
+    """
+    if not isinstance(frontend, AudioFeatures):
+        raise ParameterError(f"frontend must be an AudioFeatures layer, got {frontend!r}")
+    n_samples = check_positive_int("n_samples", n_samples)
+    expected = tuple(model.input_shape[1:])
+    produced = (frontend.n_features, frontend.n_frames(n_samples))
+    if expected != produced:
+        raise ParameterError(
+            f"the front end makes features of shape {produced} from {n_samples} samples, but "
+            f"the model takes {expected}"
+        )
+    inputs = keras.Input(shape=(n_samples,), name="waveform")
+    outputs = model(frontend(inputs))
+    return keras.Model(inputs, outputs, name=name or model.name)
+
+
+# ---------------------------------------------------------------------------
+# Looking inside
+# ---------------------------------------------------------------------------
+
+
+def count_params(model) -> int:
+    """Number of parameters (weights and biases, trainable or not) of a model."""
+    return int(model.count_params())
+
+
+def layer_table(model, *, nested: bool = False) -> str:
+    """A plain-text table of a model's layers: name, type, output shape, parameters.
+
+    Unlike ``model.summary()`` it has no box drawing or colours, so it reads
+    the same in a terminal, a notebook and a test.
+
+    Parameters
+    ----------
+    model : keras.Model
+    nested : bool
+        List the layers inside nested models too (indented).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(layer_table(build_cnn((40, 101), 10)))  # doctest: +SKIP
+    layer        type                    output shape       params
+    features     InputLayer              (None, 40, 101)         0
+    ...
+
+    Taught in lesson 07 (a CNN on spectrograms).
+    """
+    rows = [("layer", "type", "output shape", "params")]
+
+    def visit(m, indent: str) -> None:
+        for layer in m.layers:
+            try:
+                shape = layer.output.shape
+            except (AttributeError, ValueError):
+                shape = "?"
+            shape_text = str(tuple(shape)) if not isinstance(shape, str) else shape
+            rows.append((indent + layer.name, type(layer).__name__, shape_text,
+                         f"{layer.count_params():,}"))
+            if nested and isinstance(layer, keras.Model):
+                visit(layer, indent + "  ")
+
+    visit(model, "")
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = []
+    for row in rows:
+        cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1]), row[2].ljust(widths[2]),
+                 row[3].rjust(widths[3])]
+        lines.append("  ".join(cells).rstrip())
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    total = model.count_params()
+    lines.append(f"total: {total:,} parameters ({trainable:,} trainable)")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# Saving and loading
+# ---------------------------------------------------------------------------
+
+
+def _json_ready(value: Any) -> Any:
+    """NumPy scalars and arrays, tuples and paths as plain JSON values."""
+    if isinstance(value, Mapping):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _json_ready(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def save_model(model, path: str | os.PathLike, *, metadata: Mapping[str, Any] | None = None) -> Path:
+    """Save a model as ``.keras``, with audiolab's settings inside, atomically.
+
+    Keras writes the model to a temporary file in the same folder; an
+    ``audiolab.json`` entry holding ``metadata`` (class names, sample rate,
+    clip length, feature settings, ...) is added to the zip; then the file
+    is renamed into place, so an interrupted save never leaves a broken
+    model behind. Keras ignores the extra entry; :func:`read_metadata` reads
+    it without loading TensorFlow.
+
+    Parameters
+    ----------
+    model : keras.Model
+    path : str or os.PathLike
+        Must end in ``.keras``; its folder must exist.
+    metadata : mapping or None
+        JSON-serialisable settings (NumPy values are converted).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    ParameterError
+        If the path does not end in ``.keras`` or its folder does not exist.
+
+    See Also
+    --------
+    load_model, read_metadata
+
+    Taught in lesson 07 (a CNN on spectrograms: saving the model).
+    """
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ParameterError(f"path must end in .keras, got {path}")
+    if not path.parent.is_dir():
+        raise ParameterError(f"cannot save {path}: the folder {path.parent} does not exist")
+    payload = json.dumps(_json_ready(dict(metadata or {})), indent=2, sort_keys=True)
+    temporary = path.parent / f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.keras"
+    try:
+        model.save(temporary)
+        with zipfile.ZipFile(temporary, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(METADATA_ENTRY, payload)
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+    return path
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
+    """The ``audiolab.json`` settings saved inside a ``.keras`` file ({} if there are none).
+
+    Raises
+    ------
+    AudiolabError
+        If the file is missing or not a ``.keras`` (zip) file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise AudiolabError(f"{path}: no such model file")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if "config.json" not in names:
+                raise AudiolabError(f"{path}: not a Keras model (no config.json inside)")
+            if METADATA_ENTRY not in names:
+                return {}
+            return json.loads(archive.read(METADATA_ENTRY).decode("utf-8"))
+    except (zipfile.BadZipFile, OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise AudiolabError(f"{path}: not a .keras model file ({error})") from None
+
+
+def load_model(path: str | os.PathLike, *, compile: bool = False):
+    """Load a ``.keras`` model with ``safe_mode=True`` (no arbitrary code runs).
+
+    :class:`AudioFeatures` is registered with Keras when this module is
+    imported, so models with the front end load without ``custom_objects``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    compile : bool
+        Restore the optimizer and loss too (to continue training).
+
+    Returns
+    -------
+    keras.Model
+
+    Raises
+    ------
+    AudiolabError
+        If the file is missing or is not a Keras model.
+
+    See Also
+    --------
+    save_model, read_metadata, audiolab.evaluate.load_predictor
+    """
+    path = Path(path)
+    read_metadata(path)  # a clear error for a missing file or a file that is not a zip
+    try:
+        return keras.models.load_model(path, compile=compile, safe_mode=True)
+    except Exception as error:  # Keras raises many types for a damaged file
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise AudiolabError(f"{path}: cannot load the Keras model ({reason})") from None

@@ -1,0 +1,142 @@
+"""``audiolab train`` and ``audiolab evaluate``: a classifier for your own recordings.
+
+::
+
+    audiolab train DATA_DIR --model cnn|rnn|crnn --out MODEL.keras [--epochs N] [--seed S]
+                            [--sr HZ] [--augment none|light|strong] [--skip-broken]
+    audiolab evaluate MODEL DATA_DIR [--split test|val|train|all] [--json] [--skip-broken]
+
+``DATA_DIR`` is a class-per-folder dataset (see
+:func:`audiolab.datasets.load_folder`). ``train`` saves an end-to-end model
+(waveform in, probabilities out) whose ``.keras`` file also holds an
+``audiolab.json`` entry with the class names, sample rate, clip length,
+feature settings and the split, so ``evaluate`` needs nothing else.
+
+Errors are :class:`~audiolab.errors.AudiolabError`\\ s: ``audiolab.cli``
+prints them as one line and exits with status 2. This module imports nothing
+heavy; TensorFlow loads when a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``train`` and ``evaluate`` commands to ``audiolab``'s parser."""
+    train = subparsers.add_parser(
+        "train",
+        help="train a CNN, RNN or CRNN on a class-per-folder dataset",
+        description="Train a classifier on DATA_DIR (one folder per class; train/, val/ and "
+        "test/ folders are used when present, otherwise an 80:10:10 stratified split is made "
+        "with the seed), print the test accuracy and save an end-to-end .keras model "
+        "(waveform in) with its class names, sample rate and feature settings.",
+    )
+    train.add_argument("data_dir", metavar="DATA_DIR", help="the dataset folder")
+    train.add_argument("--model", choices=["cnn", "rnn", "crnn"], default="cnn",
+                       help="the network (default: cnn)")
+    train.add_argument("--out", metavar="MODEL.keras", required=True,
+                       help="where to save the model (must end in .keras)")
+    train.add_argument("--epochs", type=int, default=15, metavar="N",
+                       help="most epochs; early stopping may end sooner (default: 15)")
+    train.add_argument("--seed", type=int, default=0, metavar="S",
+                       help="seed of the split, the initial weights and the augmentation "
+                       "(default: 0)")
+    train.add_argument("--sr", type=int, default=16000, metavar="HZ",
+                       help="sample rate the clips are resampled to (default: 16000)")
+    train.add_argument("--augment", choices=["none", "light", "strong"], default="light",
+                       help="waveform augmentation of the training clips (default: light; "
+                       "strong adds pitch, tempo, reverberation and SpecAugment)")
+    train.add_argument("--skip-broken", action="store_true",
+                       help="skip files that cannot be read instead of stopping")
+    train.set_defaults(func=_run_train)
+
+    evaluate = subparsers.add_parser(
+        "evaluate",
+        help="measure a trained model on a class-per-folder dataset",
+        description="Accuracy, macro precision, recall and F1, and a per-class table of MODEL "
+        "on DATA_DIR's test split (the same split audiolab train made).",
+    )
+    evaluate.add_argument("model", metavar="MODEL",
+                          help="a .keras model saved by audiolab train, or a .tflite from audiolab export")
+    evaluate.add_argument("data_dir", metavar="DATA_DIR", help="the dataset folder")
+    evaluate.add_argument("--split", choices=["test", "val", "train", "all"], default="test",
+                          help="which clips (default: test)")
+    evaluate.add_argument("--json", action="store_true",
+                          help="print one JSON object (accuracy, macro_f1, per_class, "
+                          "confusion_matrix, ...)")
+    evaluate.add_argument("--skip-broken", action="store_true",
+                          help="skip files that cannot be read instead of stopping")
+    evaluate.set_defaults(func=_run_evaluate)
+
+
+def _check_folder(path: str) -> None:
+    """Fail fast, before TensorFlow loads, on a folder that is not there."""
+    from pathlib import Path
+
+    from .datasets import DatasetError
+
+    folder = Path(path).expanduser()
+    if not folder.exists():
+        raise DatasetError(f"{folder}: no such folder")
+    if not folder.is_dir():
+        raise DatasetError(f"{folder}: is a file, not a dataset folder")
+
+
+def _positive(name: str, value: int) -> None:
+    from .errors import ParameterError
+
+    if value <= 0:
+        raise ParameterError(f"--{name} must be a positive integer, got {value}")
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from .errors import ParameterError
+
+    _positive("epochs", args.epochs)
+    _positive("sr", args.sr)
+    if args.seed < 0:
+        raise ParameterError(f"--seed must be zero or positive, got {args.seed}")
+    if not args.out.endswith(".keras"):
+        raise ParameterError(f"--out must end in .keras, got {args.out}")
+    _check_folder(args.data_dir)
+    from . import train
+
+    result = train.train_folder(
+        args.data_dir, model=args.model, out=args.out, epochs=args.epochs, seed=args.seed,
+        sr=args.sr, augment=args.augment, skip_broken=args.skip_broken,
+        verbose=1 if sys.stdout.isatty() else 2,  # a progress bar, or one line per epoch
+        log=lambda *parts: print(*parts, flush=True),
+    )
+    history = result.history
+    report = result.report
+    print(f"trained {history.epochs} epochs in {history.seconds:.0f} s"
+          + (f", best epoch {history.best_epoch}" if history.best_epoch else "")
+          + f" (validation accuracy {history.best().get('val_accuracy', float('nan')):.4f})")
+    print(f"test accuracy: {report['accuracy']:.4f} ({report['n']} clips), "
+          f"macro F1 {report['macro_f1']:.4f}")
+    print(f"saved {result.path}")
+    return 0
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate_folder, format_report, load_predictor
+
+    _check_folder(args.data_dir)
+    predictor = load_predictor(args.model)
+    report = evaluate_folder(predictor, args.data_dir, split=args.split,
+                             skip_broken=args.skip_broken)
+    if args.json:
+        report = {"model": str(args.model), **report}
+        print(json.dumps(report))
+        return 0
+    for note in report["notes"]:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"model: {args.model} ({predictor.describe()})")
+    print(f"data: {report['data']}, {report['split']} split: {report['n']} clips")
+    print(format_report(report))
+    return 0

@@ -1,0 +1,150 @@
+"""Exercise 08's checks: the solutions pass, typical mistakes get their message."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from audiolab.checks import Outcome
+from audiolab.checks import lesson08 as checks
+
+keras = pytest.importorskip("keras")
+from keras import layers  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+
+
+# The solutions as the solution notebook writes them.
+def rnn_params(cell, input_dim, units, bidirectional=False):
+    per_gate = units * input_dim + units * units
+    if cell == "gru":
+        count = 3 * (per_gate + 2 * units)
+    else:
+        count = 4 * (per_gate + units)
+    return 2 * count if bidirectional else count
+
+
+def attention_pool(H, scores):
+    w = np.exp(scores - np.max(scores))
+    w = w / w.sum()
+    return w @ H
+
+
+def build_gru_classifier(input_shape, num_classes, *, cell=layers.GRU, units=16, permute=True,
+                         softmax=True, names=True, return_sequences=False):
+    inputs = keras.Input(shape=input_shape)
+    x = layers.Permute((2, 1), name="to_sequence" if names else None)(inputs) if permute else inputs
+    x = layers.Bidirectional(cell(units, return_sequences=return_sequences),
+                             name="bigru" if names else None)(x)
+    outputs = layers.Dense(num_classes, activation="softmax" if softmax else None,
+                           name="classifier" if names else None)(x)
+    return keras.Model(inputs, outputs)
+
+
+@pytest.mark.parametrize(
+    "check, solution",
+    [(checks.q1, rnn_params), (checks.q2, attention_pool), (checks.q3, build_gru_classifier)],
+)
+def test_solutions_pass(check, solution):
+    result = check.run(solution)
+    assert result.correct, str(result)
+
+
+def test_the_references_agree_with_keras():
+    for cell, layer_class in (("gru", layers.GRU), ("lstm", layers.LSTM)):
+        for bidirectional in (False, True):
+            layer = layer_class(24)
+            if bidirectional:
+                layer = layers.Bidirectional(layer)
+            layer.build((None, 50, 13))
+            assert layer.count_params() == rnn_params(cell, 13, 24, bidirectional)
+    H = np.random.default_rng(0).standard_normal((7, 3))
+    scores = np.random.default_rng(1).standard_normal(7)
+    weights = keras.ops.softmax(scores[None, :, None], axis=1)
+    pooled = keras.layers.Dot(axes=1)([weights, H[None]])
+    np.testing.assert_allclose(np.asarray(pooled)[0, 0], attention_pool(H, scores), atol=1e-5)
+
+
+def test_not_attempted_and_not_a_function():
+    for check in (checks.q1, checks.q2, checks.q3):
+        assert check.run(None).outcome is Outcome.NOT_ATTEMPTED
+
+        def placeholder(*args, **kwargs):
+            raise NotImplementedError("Replace this line with your code")
+
+        assert check.run(placeholder).outcome is Outcome.NOT_ATTEMPTED
+        assert check.run("answer").outcome is Outcome.INCORRECT
+    assert checks.q4.run(None).outcome is Outcome.NOT_ATTEMPTED
+
+
+def wrong(check, function, *fragments):
+    result = check.run(function)
+    assert result.outcome is Outcome.INCORRECT, str(result)
+    for fragment in fragments:
+        assert fragment in result.message, result.message
+    return result.message
+
+
+def test_q1_mistakes():
+    def params(gates_gru, gates_lstm, gru_biases, recurrent=True, directions=2):
+        def rnn_params(cell, input_dim, units, bidirectional=False):
+            gates = gates_gru if cell == "gru" else gates_lstm
+            biases = gru_biases * units if cell == "gru" else units
+            count = gates * (units * input_dim + (units * units if recurrent else 0) + biases)
+            return directions * count if bidirectional else count
+        return rnn_params
+
+    wrong(checks.q1, params(3, 4, 1), "two bias vectors")
+    wrong(checks.q1, params(4, 3, 2), "gate counts are swapped")
+    wrong(checks.q1, params(3, 4, 2, recurrent=False), "recurrent weights are missing")
+    wrong(checks.q1, params(3, 4, 2, directions=1), "twice the parameters")
+    wrong(checks.q1, params(1, 1, 2), "counts one gate")
+
+
+def test_q2_mistakes():
+    wrong(checks.q2, lambda H, s: s @ H, "raw scores were used as weights")
+    wrong(checks.q2, lambda H, s: H.mean(axis=0), "plain mean over time")
+    wrong(checks.q2, lambda H, s: H[-1], "last time step")
+    wrong(checks.q2, lambda H, s: (s / s.sum()) @ H,
+          "not a softmax")
+
+    def naive(H, scores):
+        with np.errstate(over="ignore", invalid="ignore"):
+            w = np.exp(scores) / np.exp(scores).sum()
+        return w @ H
+
+    message = wrong(checks.q2, naive, "NaN or infinite")
+    assert "900.0" in message or "shape=(12," in message  # the case with large scores
+    wrong(checks.q2, lambda H, s: s[:, None] * H, "shape (2, 2)")
+
+
+def test_q3_mistakes():
+    wrong(checks.q3, lambda s, k: build_gru_classifier(s, k, cell=layers.LSTM),
+          "instead of", "That is an LSTM")
+    wrong(checks.q3, lambda s, k: build_gru_classifier(s, k, softmax=False), "not probabilities")
+    wrong(checks.q3, lambda s, k: build_gru_classifier(s, k, units=32),
+          "'bigru' outputs shape (64,)", "Each direction has 16 units")
+    wrong(checks.q3, lambda s, k: build_gru_classifier(s, k, names=False),
+          "no layer named 'to_sequence'")
+    wrong(checks.q3, lambda s, k: build_gru_classifier(s, k, return_sequences=True),
+          "'bigru' outputs shape (101, 32)")
+
+
+def test_a_missing_permute_reads_the_wrong_axis():
+    def no_permute(input_shape, num_classes):
+        inputs = keras.Input(shape=input_shape)
+        x = layers.Reshape(input_shape, name="to_sequence")(inputs)
+        x = layers.Bidirectional(layers.GRU(16), name="bigru")(x)
+        return keras.Model(inputs, layers.Dense(num_classes, activation="softmax",
+                                                 name="classifier")(x))
+
+    wrong(checks.q3, no_permute, "'to_sequence' is a Reshape")
+
+
+def test_hints_and_solutions_print(capsys):
+    for check in (checks.q1, checks.q2, checks.q3, checks.q4):
+        check.hint()
+        check.hint(3)
+        check.solution()
+    text = capsys.readouterr().out
+    assert "Hint 3 of 3" in text and "def attention_pool" in text

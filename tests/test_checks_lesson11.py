@@ -1,0 +1,106 @@
+"""Exercise 11's checks: the solutions pass, typical mistakes get their message."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from audiolab.checks import Outcome
+from audiolab.checks import lesson11 as checks
+
+FUNCTION_CHECKS = [checks.q1, checks.q2, checks.q3, checks.q4]
+
+
+# The solutions as the solution notebook writes them.
+def quantize(x, scale, zero_point):
+    q = np.round(np.asarray(x, dtype=np.float64) / scale) + zero_point
+    return np.clip(q, -128, 127).astype(np.int8)
+
+
+def dequantize(q, scale, zero_point):
+    return (np.asarray(q).astype(np.float32) - zero_point) * scale
+
+
+def smooth_posteriors(posteriors, n):
+    p = np.asarray(posteriors, dtype=float)
+    out = np.empty_like(p)
+    for t in range(len(p)):
+        out[t] = p[max(0, t - n + 1) : t + 1].mean(axis=0)
+    return out
+
+
+def hex_lines(data, per_line):
+    data = bytes(data)
+    lines = []
+    for i in range(0, len(data), per_line):
+        line = "  " + ", ".join(f"0x{b:02x}" for b in data[i : i + per_line])
+        if i + per_line < len(data):
+            line += ","
+        lines.append(line)
+    return lines
+
+
+def hex_lines_from_to_c_array(data, per_line):
+    from audiolab.deploy import to_c_array
+
+    source, _ = to_c_array(bytes(data), "g_model", per_line=per_line)
+    return source.splitlines()[3:-2]
+
+
+@pytest.mark.parametrize("check, solution", [
+    (checks.q1, quantize),
+    (checks.q2, dequantize),
+    (checks.q3, smooth_posteriors),
+    (checks.q4, hex_lines),
+    (checks.q4, hex_lines_from_to_c_array),
+])
+def test_solutions_pass(check, solution):
+    result = check.run(solution)
+    assert result.correct, str(result)
+
+
+def test_references_pass():
+    for check in FUNCTION_CHECKS:
+        assert check.run(check.reference).correct
+
+
+@pytest.mark.parametrize(
+    "check, index",
+    [(check, i) for check in FUNCTION_CHECKS for i in range(len(check.mistakes))],
+    ids=lambda x: getattr(x, "name", str(x)),
+)
+def test_each_mistake_fails_with_its_message(check, index):
+    mistake = check.mistakes[index]
+    result = check.run(mistake.function)
+    assert result.outcome is Outcome.INCORRECT
+    assert mistake.message in result.message, result.message
+
+
+def test_at_least_three_mistakes_each():
+    assert all(len(check.mistakes) >= 3 for check in FUNCTION_CHECKS)
+
+
+@pytest.mark.parametrize("check", FUNCTION_CHECKS, ids=lambda c: c.name)
+def test_not_attempted(check):
+    def placeholder(*args):
+        raise NotImplementedError("Replace this line with your code")
+
+    assert check.run(placeholder).outcome is Outcome.NOT_ATTEMPTED
+    assert check.run(None).outcome is Outcome.NOT_ATTEMPTED
+
+
+def test_specific_messages():
+    assert "wrapped around" in checks.q1.run(
+        lambda x, s, z: (np.round(np.asarray(x) / s) + z).astype(np.int64).astype(np.int8)).message
+    assert "float32 first" in checks.q2.run(
+        lambda q, s, z: ((np.asarray(q) - np.int8(z)).astype(np.float32) * s)).message
+    assert "centred" in checks.q3.run(
+        lambda p, n: np.stack([np.asarray(p)[max(0, t - n // 2): t + n - n // 2].mean(0)
+                               for t in range(len(p))])).message
+
+
+def test_explain_question_has_a_model_answer(capsys):
+    assert checks.q5.run(...).outcome is Outcome.NOT_ATTEMPTED
+    checks.q5.solution()
+    out = capsys.readouterr().out
+    assert "scale" in out and "front end" in out

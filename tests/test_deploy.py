@@ -1,0 +1,289 @@
+"""audiolab.deploy: conversion, the LiteRT classifier, benchmark, streaming and C arrays."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from audiolab.errors import AudiolabError, ParameterError
+
+SR = 16000
+N_SAMPLES = 8000  # half-second clips keep the models tiny
+SETTINGS = {"kind": "logmel", "n_fft": 512, "hop_length": 160, "win_length": 400, "n_mels": 16,
+            "n_mfcc": 13, "fmin": 20.0, "fmax": None, "top_db": 80.0}
+CLASSES = ["low", "mid", "high"]
+FREQS = [300.0, 1200.0, 4000.0]
+
+
+def tones(n_per_class: int, seed: int = 0):
+    """Noisy tones, one frequency per class: an easy problem for a tiny CNN."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(N_SAMPLES) / SR
+    clips, labels = [], []
+    for label, f in enumerate(FREQS):
+        for _ in range(n_per_class):
+            f0 = f * rng.uniform(0.9, 1.1)
+            y = 0.3 * np.sin(2 * np.pi * f0 * t) + 0.02 * rng.standard_normal(N_SAMPLES)
+            clips.append(y.astype(np.float32))
+            labels.append(label)
+    return np.stack(clips), np.array(labels)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """A tiny CNN trained briefly on tones, with and without its front end."""
+    pytest.importorskip("tensorflow")
+    from audiolab import models
+    from audiolab.features import extract_batch
+
+    clips, labels = tones(12)
+    extract = {k: v for k, v in SETTINGS.items() if k != "kind"}
+    x = extract_batch(clips, SR, **SETTINGS)
+    models.keras.utils.set_random_seed(0)
+    net = models.build_cnn(x.shape[1:], 3, filters=(4, 8), normalization=x)
+    net.compile(optimizer=models.keras.optimizers.Adam(0.01),
+                loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    net.fit(x, labels, epochs=8, batch_size=12, verbose=0)
+    frontend = models.AudioFeatures(sr=SR, **SETTINGS)
+    e2e = models.with_frontend(net, frontend, n_samples=N_SAMPLES)
+    metadata = {"class_names": CLASSES, "sr": SR, "n_samples": N_SAMPLES,
+                "features": SETTINGS, "model": "cnn"}
+    assert extract  # settings are extract_batch's keywords
+    return {"net": net, "e2e": e2e, "clips": clips, "labels": labels, "x": x,
+            "metadata": metadata}
+
+
+@pytest.fixture(scope="module")
+def flats(trained):
+    from audiolab.deploy import to_tflite
+
+    return {q: to_tflite(trained["e2e"], quantize=q, representative_data=trained["x"])
+            for q in ("none", "dynamic", "int8")}
+
+
+def test_conversion_makes_smaller_models_and_int8_takes_int8(flats, trained):
+    from audiolab.deploy import TFLiteClassifier
+
+    assert all(f[4:8] == b"TFL3" for f in flats.values())
+    assert len(flats["int8"]) < len(flats["none"])  # tiny model: the flatbuffer's overhead dominates
+    clf = TFLiteClassifier(flats["int8"], metadata=trained["metadata"])
+    assert clf.quantized and clf.input_details["dtype"] == np.int8
+    assert clf.output_details["dtype"] == np.int8
+    assert clf.input_shape == (16, 51)
+
+
+def test_classifier_matches_keras_from_waveforms_and_features(flats, trained):
+    from audiolab.deploy import TFLiteClassifier
+
+    reference = np.asarray(trained["e2e"](trained["clips"], training=False))
+    floating = TFLiteClassifier(flats["none"], metadata=trained["metadata"])
+    np.testing.assert_allclose(floating.predict_proba(trained["clips"]), reference, atol=2e-3)
+    np.testing.assert_allclose(floating.predict_features(trained["x"]),
+                               np.asarray(trained["net"](trained["x"], training=False)), atol=1e-4)
+    for q in ("dynamic", "int8"):
+        clf = TFLiteClassifier(flats[q], metadata=trained["metadata"])
+        probs = clf.predict_proba(trained["clips"])
+        assert np.abs(probs - reference).max() < 0.15
+        assert np.mean(probs.argmax(1) == reference.argmax(1)) >= 0.9
+
+
+def test_quantize_input_and_dequantize_output_use_scale_and_zero_point(flats, trained):
+    from audiolab.deploy import TFLiteClassifier
+
+    clf = TFLiteClassifier(flats["int8"], metadata=trained["metadata"])
+    scale, zero = clf.input_details["quantization"]
+    x = trained["x"][:2]
+    q = clf.quantize_input(x)
+    assert q.dtype == np.int8
+    np.testing.assert_allclose((q.astype(np.float32) - zero) * scale, x, atol=scale / 2 + 1e-6)
+    assert clf.quantize_input(np.array([1e9]))[0] == 127
+    out_scale, out_zero = clf.output_details["quantization"]
+    assert clf.dequantize_output(np.array([out_zero], np.int8))[0] == 0
+
+
+def test_bad_arguments_are_parameter_errors(trained):
+    from audiolab.deploy import to_tflite
+
+    with pytest.raises(ParameterError, match="quantize"):
+        to_tflite(trained["net"], quantize="fp16")
+    with pytest.raises(ParameterError, match="representative_data"):
+        to_tflite(trained["net"], quantize="int8")
+    with pytest.raises(ParameterError, match="representative_data"):
+        to_tflite(trained["net"], quantize="int8", representative_data=np.zeros((4, 3, 3)))
+    with pytest.raises(ParameterError, match="keras.Model"):
+        to_tflite("model.keras")
+
+
+def test_files_and_sidecar(flats, trained, tmp_path):
+    from audiolab.deploy import TFLiteClassifier, save_tflite, sidecar_path
+    from audiolab.evaluate import evaluate_folder
+
+    path = save_tflite(flats["int8"], tmp_path / "m.tflite",
+                       metadata={**trained["metadata"], "quantize": "int8"})
+    assert path.read_bytes() == flats["int8"]
+    meta = json.loads(sidecar_path(path).read_text())
+    assert meta["class_names"] == CLASSES and meta["features"]["n_mels"] == 16
+    clf = TFLiteClassifier(path)
+    assert clf.class_names == CLASSES and "int8" in clf.describe()
+    assert not list(tmp_path.glob(".*tmp"))  # no temporary files left behind
+    # a class-per-folder dataset: evaluate_folder takes the classifier like any Predictor
+    from audiolab.io import save
+
+    clips, labels = tones(2, seed=5)
+    for i, (y, label) in enumerate(zip(clips, labels, strict=True)):
+        (tmp_path / "data" / CLASSES[label]).mkdir(parents=True, exist_ok=True)
+        save(tmp_path / "data" / CLASSES[label] / f"{i}.wav", y, sr=SR)
+    report = evaluate_folder(clf, tmp_path / "data", split="all")
+    assert report["n"] == 6 and report["accuracy"] >= 0.8
+
+    with pytest.raises(ParameterError, match=".tflite"):
+        save_tflite(flats["int8"], tmp_path / "m.bin", metadata=trained["metadata"])
+    with pytest.raises(ParameterError, match="lacks"):
+        save_tflite(flats["int8"], tmp_path / "n.tflite", metadata={"sr": SR})
+    (tmp_path / "lonely.tflite").write_bytes(flats["int8"])
+    with pytest.raises(AudiolabError, match="no settings file"):
+        TFLiteClassifier(tmp_path / "lonely.tflite")
+    (tmp_path / "junk.tflite").write_bytes(b"not a model at all")
+    sidecar_path(tmp_path / "junk.tflite").write_text(json.dumps(trained["metadata"]))
+    with pytest.raises(AudiolabError, match="not a TFLite model"):
+        TFLiteClassifier(tmp_path / "junk.tflite")
+    with pytest.raises(AudiolabError, match="no such model file"):
+        TFLiteClassifier(tmp_path / "missing.tflite")
+    with pytest.raises(AudiolabError, match="outputs"):
+        TFLiteClassifier(flats["int8"], metadata={**trained["metadata"], "class_names": ["a", "b"]})
+    with pytest.raises(AudiolabError, match="feature settings"):
+        TFLiteClassifier(flats["int8"], metadata={**trained["metadata"], "n_samples": 16000})
+
+
+def test_benchmark_rows(trained):
+    from audiolab.deploy import benchmark, format_table
+
+    rows = benchmark(trained["e2e"], trained["x"], trained["labels"],
+                     representative_data=trained["x"], metadata=trained["metadata"], n_timing=10)
+    assert [r["model"] for r in rows] == ["float32", "dynamic", "int8"]
+    for row in rows:
+        assert row["latency_ms_median"] > 0 and row["latency_ms_p95"] >= row["latency_ms_median"]
+        assert 0 <= row["accuracy"] <= 1 and row["memory_kb"] > 0
+    assert rows[2]["size_bytes"] < rows[0]["size_bytes"]
+    assert rows[2]["memory_kb"] < rows[0]["memory_kb"]
+    table = format_table(rows, columns=["model", "size_kb", "accuracy"])
+    assert table.splitlines()[0] == "| model | size_kb | accuracy |"
+    assert len(table.splitlines()) == 5
+
+
+class ToneSpotter:
+    """A fake predictor without TensorFlow: a tone of a class's frequency in the window."""
+
+    class_names = CLASSES
+    sr = SR
+    n_samples = N_SAMPLES
+
+    def predict_proba(self, clips):
+        spectrum = np.abs(np.fft.rfft(np.asarray(clips), axis=1))
+        freqs = np.fft.rfftfreq(N_SAMPLES, 1 / SR)
+        energy = np.stack([spectrum[:, np.abs(freqs - f) < 100].sum(1) for f in FREQS], 1)
+        return (energy / energy.sum(1, keepdims=True)).astype(np.float32)
+
+
+def burst_recording():
+    """6 s: silence, 'mid' at 1.0-1.8 s, silence, 'high' at 4.0-4.8 s, silence."""
+    y = np.zeros(6 * SR, np.float32)
+    t = np.arange(int(0.8 * SR)) / SR
+    y[SR : SR + len(t)] = 0.3 * np.sin(2 * np.pi * 1200 * t)
+    y[4 * SR : 4 * SR + len(t)] = 0.3 * np.sin(2 * np.pi * 4000 * t)
+    return y
+
+
+def test_streaming_detector_finds_the_events_at_the_right_times():
+    from audiolab.deploy import StreamingDetector
+
+    detector = StreamingDetector(ToneSpotter(), hop=0.1, smoothing=3, threshold=0.6)
+    result = detector.process(burst_recording())
+    assert [d["label"] for d in result.detections] == ["mid", "high"]
+    mid, high = result.detections
+    assert 0.4 <= mid["start"] <= 1.2 and 1.6 <= mid["end"] <= 2.6
+    assert 3.4 <= high["start"] <= 4.2 and 4.6 <= high["end"] <= 5.6
+    assert result.duration == 6.0 and result.real_time_factor > 1
+    assert result.posteriors.shape == (len(result.times), 3)
+    assert len(result.times) == 1 + (6 * SR - N_SAMPLES) // 1600
+    # a live stream in blocks of 0.25 s gives the same detections, as they end
+    live = StreamingDetector(ToneSpotter(), hop=0.1, smoothing=3, threshold=0.6)
+    y = burst_recording()
+    found = []
+    for i in range(0, len(y), 4000):
+        found += live.push(y[i : i + 4000])
+    found += live.flush()
+    assert found == result.detections
+    # silence: nothing
+    assert StreamingDetector(ToneSpotter()).process(np.zeros(3 * SR, np.float32)).detections == []
+
+
+def test_streaming_detector_arguments():
+    from audiolab.deploy import StreamingDetector
+
+    with pytest.raises(ParameterError, match="hop"):
+        StreamingDetector(ToneSpotter(), hop=0)
+    with pytest.raises(ParameterError, match="threshold"):
+        StreamingDetector(ToneSpotter(), threshold=1.5)
+    with pytest.raises(ParameterError, match="classifier"):
+        StreamingDetector(object())
+
+
+def test_c_array_format():
+    from audiolab.deploy import to_c_array
+
+    data = bytes(range(30))
+    source, header = to_c_array(data, "g_model")
+    lines = source.splitlines()
+    assert lines[0] == '#include "g_model.h"'
+    assert lines[2] == "alignas(16) const unsigned char g_model[] = {"
+    assert lines[3] == "  " + ", ".join(f"0x{b:02x}" for b in range(12)) + ","
+    assert lines[5] == "  " + ", ".join(f"0x{b:02x}" for b in range(24, 30))
+    assert lines[-2:] == ["};", "const unsigned int g_model_len = 30;"]
+    assert "extern const unsigned char g_model[];" in header
+    assert "extern const unsigned int g_model_len;" in header
+    assert "#ifndef G_MODEL_H_" in header
+    with pytest.raises(ParameterError, match="C identifier"):
+        to_c_array(data, "3model")
+    with pytest.raises(ParameterError, match="non-empty"):
+        to_c_array(b"", "g_model")
+
+
+def test_write_c_array(tmp_path):
+    from audiolab.deploy import write_c_array
+
+    source, header = write_c_array(b"\x01\x02", "tiny", tmp_path)
+    assert source.name == "tiny.cc" and header.name == "tiny.h"
+    assert "0x01, 0x02" in source.read_text()
+
+
+def test_import_stays_light():
+    code = ("import sys, audiolab, audiolab.deploy, audiolab.deploy_cli, audiolab.cli; "
+            "audiolab.cli.build_parser(); print('tensorflow' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_streaming_shares_frames_between_windows_exactly():
+    from audiolab.deploy import _shared_frame_features
+    from audiolab.features import extract_batch
+
+    class Settings:
+        sr, n_samples, class_names = SR, N_SAMPLES, CLASSES
+        settings = SETTINGS
+
+        def predict_features(self, x):  # pragma: no cover - not called here
+            return x
+
+    rng = np.random.default_rng(3)
+    y = (0.1 * rng.standard_normal(3 * SR) * np.repeat(rng.uniform(0, 1, 30), 1600)).astype(np.float32)
+    offsets = np.arange(0, len(y) - N_SAMPLES + 1, 1600)
+    shared = _shared_frame_features(Settings(), y, offsets)
+    full = extract_batch(np.stack([y[o : o + N_SAMPLES] for o in offsets]), SR, **SETTINGS)
+    np.testing.assert_allclose(shared, full, atol=1e-4)
+    assert _shared_frame_features(Settings(), y, offsets + np.arange(len(offsets))) is None
+    assert _shared_frame_features(ToneSpotter(), y, offsets) is None

@@ -1,0 +1,146 @@
+"""``audiolab export``, ``predict`` and ``stream``: the whole pipeline on a tiny synthetic dataset."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from audiolab.cli import main
+from audiolab.datasets import make_speech_dataset
+
+pytest.importorskip("tensorflow")
+
+
+@pytest.fixture(scope="module")
+def words(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("data") / "words"
+    return make_speech_dataset(root, vocabulary=["yes", "no", "up"], per_class=10, seed=1,
+                               progress=False)
+
+
+@pytest.fixture(scope="module")
+def keras_model(words, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("models") / "cnn.keras"
+    capture = pytest.MonkeyPatch()
+    capture.setattr("builtins.print", lambda *a, **k: None)
+    try:
+        assert main(["train", str(words), "--out", str(out), "--epochs", "2", "--seed", "1",
+                     "--augment", "none"]) == 0
+    finally:
+        capture.undo()
+    return out
+
+
+@pytest.fixture(scope="module")
+def int8_model(keras_model, words) -> Path:
+    out = keras_model.with_name("cnn_int8.tflite")
+    assert main(["export", str(keras_model), "--out", str(out), "--quantize", "int8",
+                 "--calibration", str(words)]) == 0
+    return out
+
+
+def run(argv, capsys):
+    status = main(argv)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_chain_train_export_evaluate_predict(keras_model, int8_model, words, capsys):
+    from audiolab.deploy import TFLiteClassifier
+    from audiolab.evaluate import evaluate_folder, load_predictor
+
+    assert int8_model.is_file() and int8_model.with_name("cnn_int8.tflite.json").is_file()
+    meta = json.loads(int8_model.with_name("cnn_int8.tflite.json").read_text())
+    assert meta["quantize"] == "int8" and meta["class_names"] == ["no", "up", "yes"]
+    clf = TFLiteClassifier(int8_model)
+    assert clf.quantized
+    # evaluate: the same test split as the Keras model, similar accuracy
+    tflite_report = evaluate_folder(clf, words)
+    keras_report = evaluate_folder(load_predictor(keras_model), words)
+    assert tflite_report["split"] == "test" and tflite_report["n"] == keras_report["n"] == 3
+    assert abs(tflite_report["accuracy"] - keras_report["accuracy"]) <= 1 / 3 + 1e-9
+    # predict: .tflite and .keras, text and JSON
+    files = sorted(words.rglob("*.wav"))[:2]
+    status, out, _ = run(["predict", str(int8_model), *map(str, files), "--top-k", "2"], capsys)
+    assert status == 0 and len(out.splitlines()) == 2
+    assert out.splitlines()[0].startswith(f"{files[0]}: ") and out.count("(") == 4
+    status, out, _ = run(["predict", str(keras_model), str(files[0]), "--json"], capsys)
+    result = json.loads(out)
+    assert status == 0 and len(result["predictions"][0]["top"]) == 3
+    assert abs(sum(t["probability"] for t in result["predictions"][0]["top"]) - 1) < 1e-3
+
+
+def test_export_float_and_c_array(keras_model, tmp_path, capsys):
+    out = tmp_path / "m.tflite"
+    status, stdout, _ = run(["export", str(keras_model), "--out", str(out), "--c-array",
+                             "g_model"], capsys)
+    assert status == 0 and "saved" in stdout and "none" in stdout
+    assert (tmp_path / "g_model.cc").is_file() and (tmp_path / "g_model.h").is_file()
+    assert f"g_model_len = {out.stat().st_size};" in (tmp_path / "g_model.cc").read_text()
+
+
+def test_stream_a_long_file(int8_model, words, tmp_path, capsys):
+    from audiolab.io import load, save
+
+    files = sorted((words / "yes").glob("*.wav"))[:2]
+    parts = [np.zeros(8000, np.float32)]
+    for f in files:
+        parts += [load(f, sr=16000)[0], np.zeros(8000, np.float32)]
+    save(tmp_path / "long.wav", np.concatenate(parts), sr=16000)
+    status, out, _ = run(["stream", str(int8_model), str(tmp_path / "long.wav"), "--json"], capsys)
+    assert status == 0
+    result = json.loads(out)
+    assert result["duration"] == pytest.approx(len(np.concatenate(parts)) / 16000, abs=1e-3)
+    assert result["real_time_factor"] > 1
+    for d in result["detections"]:
+        assert d["label"] in ("no", "up", "yes") and 0 <= d["start"] < d["end"]
+    status, out, _ = run(["stream", str(int8_model), str(tmp_path / "long.wav")], capsys)
+    assert status == 0 and "real time" in out.splitlines()[0]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["export", "{tmp}/missing.keras", "--out", "{tmp}/m.tflite"], "no such model file"),
+    (["export", "{wav}", "--out", "{tmp}/m.tflite"], "expected a .keras model"),
+    (["export", "{keras}", "--out", "{tmp}/m.bin"], "must end in .tflite"),
+    (["export", "{keras}", "--out", "{tmp}/m.tflite", "--calibration", "{tmp}/nowhere"],
+     "no such dataset folder"),
+    (["export", "{keras}", "--out", "{tmp}/m.tflite", "--quantize", "int8", "--calibration",
+      "{tmp}/empty"], "{tmp}/empty"),
+    (["export", "{broken_keras}", "--out", "{tmp}/m.tflite"], "not a .keras model file"),
+    (["predict", "{keras}", "{tmp}/missing.wav"], "no such audio file"),
+    (["predict", "{keras}", "{broken_wav}"], "broken.wav"),
+    (["predict", "{wav}", "{wav}"], "unknown kind of model file"),
+    (["predict", "{tmp}/missing.tflite", "{wav}"], "no such model file"),
+    (["predict", "{lonely_tflite}", "{wav}"], "no settings file"),
+    (["predict", "{keras}", "{wav}", "--top-k", "0"], "--top-k"),
+    (["stream", "{keras}", "{tmp}/missing.wav"], "no such audio file"),
+    (["stream", "{keras}", "{wav}", "--hop", "0"], "--hop"),
+])
+def test_bad_input_is_one_line_and_status_2(argv, message, keras_model, int8_model, words,
+                                            tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "broken.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    (tmp_path / "broken.keras").write_bytes(b"not a zip")
+    (tmp_path / "lonely.tflite").write_bytes(int8_model.read_bytes())
+    wav = str(next(words.rglob("*.wav")))
+    values = {"tmp": str(tmp_path), "keras": str(keras_model), "wav": wav,
+              "broken_wav": str(tmp_path / "broken.wav"),
+              "broken_keras": str(tmp_path / "broken.keras"),
+              "lonely_tflite": str(tmp_path / "lonely.tflite")}
+    argv = [a.format(**values) for a in argv]
+    status, out, err = run(argv, capsys)
+    assert status == 2, (out, err)
+    lines = [line for line in err.splitlines() if line.startswith("audiolab: error:")]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert message.format(**values) in lines[0]
+
+
+def test_evaluate_command_accepts_tflite_models(int8_model, words, capsys):
+    code, out, err = run(["evaluate", str(int8_model), str(words), "--json"], capsys)
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["n"] == 3 and 0.0 <= report["accuracy"] <= 1.0
+    assert {"accuracy", "macro_f1", "per_class", "confusion_matrix"} <= set(report)

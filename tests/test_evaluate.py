@@ -1,0 +1,205 @@
+"""audiolab.evaluate: the metric report, predictors and the choice of the test split."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from datasets_fixtures import tone, write_wav
+
+from audiolab import evaluate
+from audiolab.datasets import load_folder
+from audiolab.errors import AudiolabError, ParameterError
+
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+
+
+def test_classification_report_agrees_with_scikit_learn():
+    metrics = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(0)
+    y_true = rng.integers(0, 5, 200)
+    y_pred = np.where(rng.random(200) < 0.7, y_true, rng.integers(0, 5, 200))
+    names = ["a", "b", "c", "d", "e"]
+    report = evaluate.classification_report(y_true, y_pred, names)
+    assert report["accuracy"] == pytest.approx(metrics.accuracy_score(y_true, y_pred))
+    p, r, f, s = metrics.precision_recall_fscore_support(y_true, y_pred, zero_division=0)
+    for i, name in enumerate(names):
+        row = report["per_class"][name]
+        assert (row["precision"], row["recall"], row["f1"]) == pytest.approx((p[i], r[i], f[i]))
+        assert row["support"] == s[i]
+    assert report["macro_f1"] == pytest.approx(metrics.f1_score(y_true, y_pred, average="macro"))
+    assert report["macro_precision"] == pytest.approx(
+        metrics.precision_score(y_true, y_pred, average="macro"))
+    assert report["confusion_matrix"] == metrics.confusion_matrix(y_true, y_pred).tolist()
+    assert report["n"] == 200 and report["class_names"] == names
+    json.dumps(report)  # plain Python values
+
+
+def test_report_handles_classes_never_predicted_or_absent():
+    report = evaluate.classification_report([0, 0, 1, 1], [0, 0, 0, 0], ["no", "yes", "maybe"])
+    assert report["per_class"]["yes"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 2}
+    assert report["per_class"]["maybe"]["support"] == 0
+    # "maybe" is in neither the truth nor the predictions: not part of the macro average.
+    assert report["macro_recall"] == pytest.approx(0.5)
+    assert report["confusion_matrix"] == [[2, 0, 0], [2, 0, 0], [0, 0, 0]]
+
+
+def test_confusion_matrix_rows_are_the_true_classes():
+    matrix = evaluate.confusion_matrix([0, 0, 1, 2], [0, 1, 1, 2], 3)
+    assert matrix.tolist() == [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
+    assert matrix.dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    "y_true, y_pred, message",
+    [
+        ([0, 1], [0], "2 labels"),
+        ([], [], "empty"),
+        ([0, 3], [0, 1], "outside 0..2"),
+        ([0, 1], [0.2, 0.9], "integer class indices"),
+        ([[0, 1]], [[0, 1]], "1-D"),
+    ],
+)
+def test_report_checks_the_labels(y_true, y_pred, message):
+    with pytest.raises(ParameterError, match=message):
+        evaluate.classification_report(y_true, y_pred, ["a", "b", "c"])
+
+
+def test_format_report_prints_averages_and_a_row_per_class():
+    text = evaluate.format_report(evaluate.classification_report([0, 1, 1], [0, 1, 0], ["no", "yes"]))
+    lines = text.splitlines()
+    assert lines[0] == ("accuracy 0.667 | macro precision 0.750 | macro recall 0.750 | "
+                        "macro F1 0.667 | 3 clips")
+    assert lines[1].split() == ["class", "precision", "recall", "f1", "support"]
+    assert lines[2].split() == ["no", "0.500", "1.000", "0.667", "1"]
+
+
+# ---------------------------------------------------------------------------
+# Splits
+# ---------------------------------------------------------------------------
+
+
+def make_folder(root, layout):
+    """``layout``: {relative folder: number of clips}; tiny tones."""
+    for folder, count in layout.items():
+        for i in range(count):
+            write_wav(root / folder / f"{i}.wav", tone(300 + 40 * i, sr=8000, duration=0.1), 8000)
+    return root
+
+
+def test_split_indices_uses_the_folders_and_carves_a_validation_split(tmp_path):
+    root = make_folder(tmp_path / "d", {f"{s}/{c}": n for s, n in (("train", 9), ("test", 2))
+                                        for c in ("cat", "dog")})
+    ds = load_folder(root, sr=8000, load_audio=False)
+    parts, info = evaluate.split_indices(ds, seed=0)
+    assert info["method"] == "dataset" and info["carved_from_train"] == ["val"]
+    assert len(parts["test"]) == 4 and len(parts["val"]) == 2 and len(parts["train"]) == 16
+    assert set(ds.split[parts["val"]]) == {"train"} and set(ds.labels[parts["val"]]) == {0, 1}
+    assert sorted(np.concatenate(list(parts.values()))) == list(range(len(ds)))
+
+
+def test_split_indices_stratifies_a_folder_without_splits(tmp_path):
+    root = make_folder(tmp_path / "d", {"cat": 10, "dog": 10})
+    ds = load_folder(root, sr=8000, load_audio=False)
+    parts, info = evaluate.split_indices(ds, seed=3)
+    assert info["method"] == "stratified" and info["fractions"] == [0.8, 0.1, 0.1]
+    assert [len(parts[k]) for k in ("train", "val", "test")] == [16, 2, 2]
+    assert evaluate.split_indices(ds, seed=3)[0]["test"].tolist() == parts["test"].tolist()
+    assert info["fingerprint"] == evaluate.dataset_fingerprint(ds)
+    (root / "dog" / "extra.wav").write_bytes((root / "dog" / "0.wav").read_bytes())
+    assert evaluate.dataset_fingerprint(load_folder(root, sr=8000, load_audio=False)) != info["fingerprint"]
+
+
+# ---------------------------------------------------------------------------
+# Predictors
+# ---------------------------------------------------------------------------
+
+
+class Loudness(evaluate.Predictor):
+    """Class 1 when the clip is loud: a predictor without any model."""
+
+    def _predict_batch(self, x):
+        loud = (np.abs(x).max(axis=1) > 0.3).astype(np.float32)
+        return np.stack([1 - loud, loud], axis=1)
+
+
+def test_predictor_pads_batches_and_argmaxes():
+    predictor = Loudness(class_names=["quiet", "loud"], sr=8000, n_samples=800, batch_size=2)
+    clips = [0.1 * tone(300, sr=8000, duration=0.05), tone(300, sr=8000, duration=0.2),
+             np.zeros(800, np.float32)]
+    assert predictor.prepare(clips).shape == (3, 800)
+    assert predictor.predict(clips).tolist() == [0, 1, 0]
+    assert predictor.predict_proba(np.zeros((0, 800), np.float32)).shape == (0, 2)
+    assert predictor.duration == 0.1 and "2 classes, 8000 Hz, 0.10 s clips" in repr(predictor)
+    with pytest.raises(ParameterError, match="clips"):
+        predictor.predict(np.zeros((2, 3, 4), np.float32))
+
+
+def test_evaluate_folder_maps_class_names_and_chooses_the_split(tmp_path):
+    root = tmp_path / "d"
+    for split, n in (("train", 2), ("test", 3)):
+        for i in range(n):
+            write_wav(root / split / "loud" / f"{i}.wav", tone(300, sr=8000, duration=0.1), 8000)
+            write_wav(root / split / "quiet" / f"{i}.wav",
+                      0.05 * tone(300, sr=8000, duration=0.1), 8000)
+    predictor = Loudness(class_names=["quiet", "loud"], sr=8000, n_samples=800)
+    report = evaluate.evaluate_folder(predictor, root)
+    assert report["split"] == "test" and report["n"] == 6 and report["accuracy"] == 1.0
+    assert report["per_class"]["loud"]["support"] == 3
+    assert evaluate.evaluate_folder(predictor, root, split="all")["n"] == 10
+    flat = tmp_path / "flat"
+    write_wav(flat / "loud" / "a.wav", tone(300, sr=8000, duration=0.1), 8000)
+    report = evaluate.evaluate_folder(predictor, flat)
+    assert report["split"] == "all" and "evaluating all 1 clips" in report["notes"][0]
+    write_wav(flat / "bird" / "b.wav", tone(300, sr=8000, duration=0.1), 8000)
+    with pytest.raises(AudiolabError, match="classes the model does not know: bird"):
+        evaluate.evaluate_folder(predictor, flat)
+
+
+def test_evaluate_folder_stops_at_a_broken_file_unless_told_to_skip(tmp_path):
+    root = tmp_path / "d"
+    write_wav(root / "loud" / "a.wav", tone(300, sr=8000, duration=0.1), 8000)
+    (root / "quiet").mkdir()
+    (root / "quiet" / "broken.wav").write_bytes(b"RIFF....WAVEjunk")
+    write_wav(root / "quiet" / "b.wav", 0.05 * tone(300, sr=8000, duration=0.1), 8000)
+    predictor = Loudness(class_names=["quiet", "loud"], sr=8000, n_samples=800)
+    with pytest.raises(AudiolabError, match=r"broken\.wav.*--skip-broken"):
+        evaluate.evaluate_folder(predictor, root)
+    report = evaluate.evaluate_folder(predictor, root, skip_broken=True)
+    assert report["n"] == 2 and "could not be read" in report["notes"][0]
+
+
+def test_load_predictor_reports_bad_files(tmp_path):
+    with pytest.raises(AudiolabError, match="no such model file"):
+        evaluate.load_predictor(tmp_path / "none.keras")
+    with pytest.raises(AudiolabError, match="is a folder"):
+        evaluate.load_predictor(tmp_path)
+    (tmp_path / "model.onnx").write_bytes(b"x")
+    with pytest.raises(AudiolabError, match="unknown kind of model file"):
+        evaluate.load_predictor(tmp_path / "model.onnx")
+    (tmp_path / "text.keras").write_text("hello")
+    with pytest.raises(AudiolabError, match="not a .keras model file"):
+        evaluate.load_predictor(tmp_path / "text.keras")
+
+
+def test_keras_predictor_round_trip(tmp_path):
+    models = pytest.importorskip("audiolab.models")
+    body = models.build_cnn((40, 26), 2, filters=(4,))
+    model = models.with_frontend(body, models.AudioFeatures(sr=8000), n_samples=4000)
+    plain = tmp_path / "plain.keras"
+    model.save(plain)
+    with pytest.raises(AudiolabError, match="without audiolab settings"):
+        evaluate.load_predictor(plain)
+    path = models.save_model(model, tmp_path / "m.keras",
+                             metadata={"class_names": ["a", "b"], "sr": 8000, "n_samples": 4000,
+                                       "model": "cnn"})
+    predictor = evaluate.load_predictor(path)
+    assert isinstance(predictor, evaluate.KerasPredictor) and predictor.class_names == ["a", "b"]
+    clips = [tone(300, sr=8000, duration=0.3), tone(900, sr=8000, duration=0.6)]
+    expected = np.asarray(model(predictor.prepare(clips)))
+    np.testing.assert_allclose(predictor.predict_proba(clips), expected, atol=1e-6)
+    with pytest.raises(ParameterError, match="not waveforms"):
+        evaluate.KerasPredictor(body, class_names=["a", "b"], sr=8000, n_samples=4000)
+    with pytest.raises(ParameterError, match="2 outputs but 3 class names"):
+        evaluate.KerasPredictor(model, class_names=["a", "b", "c"], sr=8000, n_samples=4000)
