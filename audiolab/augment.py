@@ -32,6 +32,7 @@ __all__ = [
     "synthetic_room_response",
     "add_reverb",
     "spec_augment",
+    "warp_frequency",
     "Augmenter",
     "make_augmenter",
     "STRENGTHS",
@@ -59,7 +60,7 @@ def snr_db(signal: NDArray[np.floating], noise: NDArray[np.floating]) -> float:
     Examples
     --------
     >>> s = np.ones(100); n = 0.1 * np.ones(100)
-    >>> snr_db(s, n)
+    >>> round(snr_db(s, n), 6)
     20.0
 
     Taught in lesson 06 (augmentation).
@@ -260,6 +261,54 @@ def add_reverb(
     return wet.astype(np.float32)
 
 
+def warp_frequency(S: NDArray[np.floating], factor: float) -> NDArray[np.floating]:
+    """Stretch or squeeze a spectrogram along frequency: vocal tract length perturbation.
+
+    Row ``r`` of the result is row ``r / factor`` of ``S`` (interpolated
+    linearly; rows beyond the top repeat the last one). ``factor > 1`` moves
+    every formant and harmonic up, as a shorter vocal tract would, without
+    changing the timing; ``factor < 1`` moves them down (Jaitly and Hinton,
+    2013). On mel rows the shift is close to a constant ratio in Hz over the
+    speech range.
+
+    Parameters
+    ----------
+    S : np.ndarray [shape=(n_bins, n_frames)]
+        A (log-)spectrogram, frequency first.
+    factor : float > 0
+        The stretch: 1.1 puts what was at row 10 at row 11.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_bins, n_frames)]
+
+    Examples
+    --------
+    >>> S = np.zeros((8, 1)); S[2] = 1.0
+    >>> warp_frequency(S, 2.0)[:, 0]
+    array([0. , 0. , 0. , 0.5, 1. , 0.5, 0. , 0. ])
+
+    Taught in lesson 06 (augmentation); part of the "strong" recipe of ``audiolab train``.
+    """
+    S = _spectrogram_argument(S)
+    factor = check_positive("factor", factor)
+    n_bins = S.shape[0]
+    source = np.minimum(np.arange(n_bins) / factor, n_bins - 1)
+    below = np.floor(source).astype(int)
+    above = np.minimum(below + 1, n_bins - 1)
+    weight = (source - below)[:, None]
+    return ((1 - weight) * S[below] + weight * S[above]).astype(S.dtype)
+
+
+def _spectrogram_argument(S: NDArray[np.floating]) -> NDArray[np.floating]:
+    S = np.asarray(S)
+    if S.ndim != 2 or not np.issubdtype(S.dtype, np.floating):
+        raise ParameterError(
+            f"S must be a 2-D floating-point matrix (bins, frames), got {S.dtype} {S.shape}"
+        )
+    return S
+
+
 def spec_augment(
     S: NDArray[np.floating],
     *,
@@ -268,13 +317,16 @@ def spec_augment(
     n_time_masks: int = 2,
     time_mask_param: int = 10,
     mask_value: float | None = None,
+    max_warp: float = 0.0,
     rng: Rng = None,
 ) -> NDArray[np.floating]:
     """SpecAugment's masks: hide random bands of frequency and stretches of time.
 
     Each frequency mask hides ``f`` consecutive rows, ``f`` drawn uniformly
     from 0 to ``freq_mask_param``, starting at a random row; time masks do the
-    same to columns (Park et al., 2019). A copy is returned.
+    same to columns (Park et al., 2019). With ``max_warp`` the frequency axis
+    is first warped (:func:`warp_frequency`) by a factor drawn uniformly from
+    ``[1 - max_warp, 1 + max_warp]``. A copy is returned.
 
     Parameters
     ----------
@@ -287,6 +339,9 @@ def spec_augment(
     mask_value : float or None
         What masked cells become; the mean of ``S`` if None (for log-mel
         features that is a neutral "grey", where 0 would mean loud).
+    max_warp : float in [0, 1)
+        The largest frequency warp, as a fraction (0.12: formants up to 12 %
+        higher or lower); 0 leaves frequency alone.
     rng : numpy.random.Generator, int or None
         Random generator or seed.
 
@@ -303,11 +358,10 @@ def spec_augment(
 
     Taught in lesson 06 (augmentation).
     """
-    S = np.asarray(S)
-    if S.ndim != 2 or not np.issubdtype(S.dtype, np.floating):
-        raise ParameterError(
-            f"S must be a 2-D floating-point matrix (bins, frames), got {S.dtype} {S.shape}"
-        )
+    S = _spectrogram_argument(S)
+    max_warp = float(max_warp)
+    if not 0.0 <= max_warp < 1.0:
+        raise ParameterError(f"max_warp must be in [0, 1), got {max_warp}")
     n_freq_masks = check_nonnegative_int("n_freq_masks", n_freq_masks)
     n_time_masks = check_nonnegative_int("n_time_masks", n_time_masks)
     freq_mask_param = check_nonnegative_int("freq_mask_param", freq_mask_param)
@@ -322,6 +376,8 @@ def spec_augment(
     rng = np.random.default_rng(rng)
     value = float(S.mean()) if mask_value is None else float(mask_value)
     out = S.copy()
+    if max_warp > 0:
+        out = warp_frequency(out, rng.uniform(1.0 - max_warp, 1.0 + max_warp))
     for _ in range(n_freq_masks):
         width = int(rng.integers(0, freq_mask_param + 1))
         start = int(rng.integers(0, n_bins - width + 1))
@@ -417,16 +473,52 @@ def _reverb_transform(p: float, rt60: tuple[float, float], drr_db: tuple[float, 
     return SyntheticReverb(p=p)
 
 
+def _trim_and_pad_transform(p: float, top_db: tuple[float, float]):
+    from audiomentations.core.transforms_interface import BaseWaveformTransform
+
+    from .preprocess import trim_silence
+
+    class TrimAndPad(BaseWaveformTransform):
+        """Cut the quiet ends (noise and all) and centre what is left in digital silence.
+
+        Many real datasets (FSDD among them) are trimmed recordings that a
+        loader pads with exact zeros; synthetic clips sit in continuous noise.
+        """
+
+        supports_multichannel = False
+
+        def randomize_parameters(self, samples, sample_rate):
+            super().randomize_parameters(samples, sample_rate)
+            if self.parameters["should_apply"]:
+                self.parameters["top_db"] = random.uniform(*top_db)
+
+        def apply(self, samples, sample_rate):
+            frame = max(1, sample_rate // 100)
+            kept, _ = trim_silence(samples, top_db=self.parameters["top_db"],
+                                   frame_length=frame, hop_length=frame)
+            out = np.zeros_like(samples)
+            start = (len(samples) - len(kept)) // 2
+            out[start:start + len(kept)] = kept
+            return out
+
+    return TrimAndPad(p=p)
+
+
 def make_augmenter(strength: str = "light", *, sr: int = 16000) -> Augmenter:
     """The course's augmentation recipes, as an :class:`Augmenter`.
 
     - ``"none"``: the identity.
     - ``"light"``: small gain changes, time shifts of up to 100 ms, and
       noise from white to brown at 10-40 dB SNR, each half of the time.
-    - ``"strong"``: also pitch shifts of up to 3 semitones, tempo changes of
-      up to 15 %, synthetic room reverberation (RT60 0.1-0.6 s, direct to
-      reverberant ratio 0-10 dB) and noise down to 5 dB SNR: the variation
-      that separates synthetic voices from real ones.
+    - ``"strong"``: the variation that separates synthetic voices from
+      real recordings: pitch shifts of up to 3 semitones, tempo from 10 %
+      slower to 60 % faster, synthetic room reverberation (RT60 0.1-0.6 s,
+      direct to reverberant ratio 0-10 dB), time shifts, gains from -30 to
+      +6 dB, noise down to 5 dB SNR, (above 8 kHz sampling) most of the time
+      a low-pass at 3.4-4 kHz, the bandwidth of 8 kHz recordings and
+      telephones, and half of the time a trim of the quiet ends (25-40 dB
+      below the loudest 10 ms) with the word centred in exact zeros, as in
+      datasets of trimmed recordings such as FSDD.
 
     Parameters
     ----------
@@ -445,7 +537,15 @@ def make_augmenter(strength: str = "light", *, sr: int = 16000) -> Augmenter:
     sr = check_positive_int("sr", sr)
     if strength == "none":
         return Augmenter(lambda samples, sample_rate: samples, name="none")
-    from audiomentations import AddColorNoise, Compose, Gain, PitchShift, Shift, TimeStretch
+    from audiomentations import (
+        AddColorNoise,
+        Compose,
+        Gain,
+        LowPassFilter,
+        PitchShift,
+        Shift,
+        TimeStretch,
+    )
 
     shift = int(0.1 * sr)
     if strength == "light":
@@ -457,12 +557,19 @@ def make_augmenter(strength: str = "light", *, sr: int = 16000) -> Augmenter:
     else:
         steps = [
             PitchShift(min_semitones=-3, max_semitones=3, p=0.5),
+            # Mostly faster: people say a digit in about 0.35 s, eSpeak in about 0.5 s.
             # The Augmenter centres a stretched clip in the original length, so a
             # slowed-down word loses a little at both ends rather than its end.
-            TimeStretch(min_rate=0.85, max_rate=1.15, leave_length_unchanged=False, p=0.5),
+            TimeStretch(min_rate=0.9, max_rate=1.6, leave_length_unchanged=False, p=0.7),
             _reverb_transform(p=0.3, rt60=(0.1, 0.6), drr_db=(0.0, 10.0)),
-            Gain(min_gain_db=-6, max_gain_db=6, p=0.5),
             Shift(min_shift=-shift, max_shift=shift, shift_unit="samples", rollover=False, p=0.5),
+            # Some real recordings are 15-25 dB quieter than the synthetic ones (FSDD's theo).
+            Gain(min_gain_db=-30, max_gain_db=6, p=0.8),
             AddColorNoise(min_snr_db=5, max_snr_db=35, min_f_decay=-6, max_f_decay=0, p=0.6),
         ]
+        if sr > 8000:
+            # Telephone-like band limits: many real recordings stop at 4 kHz (8 kHz sampling).
+            steps.append(LowPassFilter(min_cutoff_freq=3400, max_cutoff_freq=4000, min_rolloff=48,
+                                       max_rolloff=48, zero_phase=True, p=0.8))
+        steps.append(_trim_and_pad_transform(p=0.5, top_db=(25.0, 40.0)))
     return Augmenter(Compose(steps), name=strength)

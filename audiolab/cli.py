@@ -48,8 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _command_families():
     """The ``register`` functions of the command families, in help order."""
     from .datasets.cli import register as register_data
-    from .train_cli import register as register_train
     from .deploy_cli import register as register_deploy
+    from .train_cli import register as register_train
 
     return [register_data, register_train, register_deploy]
 

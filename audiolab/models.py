@@ -104,6 +104,8 @@ ops = keras.ops
 
 __all__ = [
     "AudioFeatures",
+    "RelativeLevel",
+    "to_relative_level",
     "build_cnn",
     "build_rnn",
     "build_crnn",
@@ -281,6 +283,47 @@ class AudioFeatures(layers.Layer):
         return config
 
 
+@keras.saving.register_keras_serializable(package="audiolab")
+class RelativeLevel(layers.Layer):
+    """Decibel features relative to each clip's loudest value: per-utterance level normalisation.
+
+    Subtracts every clip's maximum over frequency and time, so the loudest
+    bin is 0 dB and a recording made 20 dB quieter (a far microphone, a
+    soft speaker) gives the same input as a loud one. Use it on log-mel
+    features (decibels), before the ``normalization`` layer; the builders
+    put it there with ``relative_level=True``. No weights; TFLite runs it as
+    one ``REDUCE_MAX`` and a subtraction.
+
+    Examples
+    --------
+    >>> RelativeLevel()(np.array([[[-20.0, -5.0], [-40.0, -30.0]]], np.float32)).numpy()
+    array([[[-15.,   0.],
+            [-35., -25.]]], dtype=float32)
+
+    Taught in lesson 09 (evaluation: sim-to-real).
+    """
+
+    def call(self, inputs):
+        return inputs - ops.max(inputs, axis=(1, 2), keepdims=True)
+
+
+def to_relative_level(features: NDArray[np.floating]) -> NDArray[np.float32]:
+    """What :class:`RelativeLevel` computes, in NumPy: ``features - max`` per clip.
+
+    Parameters
+    ----------
+    features : np.ndarray [shape=(n_clips, n_features, n_frames)]
+
+    Returns
+    -------
+    np.ndarray, float32, the same shape
+    """
+    x = np.asarray(features, dtype=np.float32)
+    if x.ndim != 3:
+        raise ParameterError(f"features must have shape (n_clips, n_features, n_frames), got {x.shape}")
+    return x - x.max(axis=(1, 2), keepdims=True)
+
+
 # ---------------------------------------------------------------------------
 # Building blocks
 # ---------------------------------------------------------------------------
@@ -367,8 +410,8 @@ def _check_shape(input_shape: Any, frontend: Any) -> tuple[tuple[int, ...], tupl
     return input_shape, (frontend.n_features, frontend.n_frames(input_shape[0]))
 
 
-def _inputs(input_shape, frontend, normalization, name_prefix: str = ""):
-    """Input, optional front end and normalisation; returns (inputs, x, feature_shape)."""
+def _inputs(input_shape, frontend, normalization, relative: bool = False):
+    """Input, optional front end, level and normalisation; returns (inputs, x, feature_shape)."""
     model_shape, feature_shape = _check_shape(input_shape, frontend)
     if frontend is None:
         inputs = keras.Input(shape=model_shape, name="features")
@@ -376,9 +419,17 @@ def _inputs(input_shape, frontend, normalization, name_prefix: str = ""):
     else:
         inputs = keras.Input(shape=model_shape, name="waveform")
         x = frontend(inputs)
+    if relative:
+        x = RelativeLevel(name="relative_level")(x)
     if normalization is not None:
         x = normalization_layer(normalization, feature_shape[0])(x)
     return inputs, x, feature_shape
+
+
+def _check_flag(relative_level: Any) -> bool:
+    if not isinstance(relative_level, (bool, np.bool_)):
+        raise ParameterError(f"relative_level must be True or False, got {relative_level!r}")
+    return bool(relative_level)
 
 
 def _check_classes(num_classes: Any) -> int:
@@ -437,6 +488,7 @@ def build_cnn(
     pooling: str = "time",
     dropout: float = 0.25,
     normalization: Any = None,
+    relative_level: bool = False,
     frontend: AudioFeatures | None = None,
     name: str = "cnn",
 ):
@@ -474,6 +526,11 @@ def build_cnn(
     normalization : Standardizer, (mean, variance), np.ndarray or None
         Standardise the features inside the model with statistics of the
         training split (see :func:`normalization_layer`).
+    relative_level : bool
+        Make log-mel features relative to each clip's loudest value first
+        (:class:`RelativeLevel`, before ``normalization``): the model then
+        ignores how loud a recording is. ``normalization`` statistics must
+        be measured on relative features (:func:`to_relative_level`).
     frontend : AudioFeatures or None
         Compute the features inside the model: the input is then a waveform.
     name : str
@@ -509,7 +566,8 @@ def build_cnn(
     kernel_size = check_positive_int("kernel_size", kernel_size)
     pooling = check_choice("pooling", pooling, ("time", "global"))
     dropout = _check_dropout(dropout)
-    inputs, x, (n_features, n_frames) = _inputs(input_shape, frontend, normalization)
+    inputs, x, (n_features, n_frames) = _inputs(input_shape, frontend, normalization,
+                                                _check_flag(relative_level))
     smallest = 2 ** (len(filters) - 1)
     if min(n_features, n_frames) < smallest:
         raise ParameterError(
@@ -558,6 +616,7 @@ def build_rnn(
     downsample: int = 2,
     dropout: float = 0.25,
     normalization: Any = None,
+    relative_level: bool = False,
     frontend: AudioFeatures | None = None,
     name: str = "rnn",
 ):
@@ -593,7 +652,7 @@ def build_rnn(
         Average this many consecutive frames first (1: keep every frame).
     dropout : float in [0, 1)
         Dropout before the classifier.
-    normalization, frontend, name
+    normalization, relative_level, frontend, name
         As in :func:`build_cnn`.
 
     Returns
@@ -630,7 +689,8 @@ def build_rnn(
     for flag_name, flag in (("bidirectional", bidirectional), ("attention", attention)):
         if not isinstance(flag, bool):
             raise ParameterError(f"{flag_name} must be True or False, got {flag!r}")
-    inputs, x, (_, n_frames) = _inputs(input_shape, frontend, normalization)
+    inputs, x, (_, n_frames) = _inputs(input_shape, frontend, normalization,
+                                       _check_flag(relative_level))
     if n_frames < downsample:
         raise ParameterError(f"downsample={downsample} is more than the {n_frames} frames")
     x = layers.Permute((2, 1), name="to_sequence")(x)
@@ -657,6 +717,7 @@ def build_crnn(
     attention: bool = False,
     dropout: float = 0.25,
     normalization: Any = None,
+    relative_level: bool = False,
     frontend: AudioFeatures | None = None,
     name: str = "crnn",
 ):
@@ -680,7 +741,7 @@ def build_crnn(
         Channels of each convolution block.
     cell, units, bidirectional, attention
         The recurrent part, as in :func:`build_rnn`.
-    dropout, normalization, frontend, name
+    dropout, normalization, relative_level, frontend, name
         As in :func:`build_cnn`.
 
     Returns
@@ -715,7 +776,8 @@ def build_crnn(
     for flag_name, flag in (("bidirectional", bidirectional), ("attention", attention)):
         if not isinstance(flag, bool):
             raise ParameterError(f"{flag_name} must be True or False, got {flag!r}")
-    inputs, x, (n_features, n_frames) = _inputs(input_shape, frontend, normalization)
+    inputs, x, (n_features, n_frames) = _inputs(input_shape, frontend, normalization,
+                                                _check_flag(relative_level))
     shrink = 2 ** len(filters)
     if min(n_features, n_frames) < shrink:
         raise ParameterError(

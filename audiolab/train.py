@@ -66,6 +66,7 @@ __all__ = [
     "train_clips",
     "TrainResult",
     "MODEL_FEATURES",
+    "STRONG_SPEC_AUGMENT",
 ]
 
 #: The course's feature settings for 16 kHz speech (those of
@@ -76,6 +77,10 @@ FEATURE_DEFAULTS = {
 }
 #: The features ``audiolab train`` gives each model.
 MODEL_FEATURES = {"cnn": "logmel", "rnn": "logmel", "crnn": "logmel"}
+#: SpecAugment with ``augment="strong"``: the default masks of :func:`make_dataset`,
+#: after a frequency warp of up to 12 % either way (formants of a shorter or
+#: longer vocal tract; :func:`audiolab.augment.warp_frequency`).
+STRONG_SPEC_AUGMENT = {"max_warp": 0.12}
 
 
 def feature_settings(kind: str = "logmel", **overrides: Any) -> dict[str, Any]:
@@ -220,7 +225,7 @@ def _spec_augment_settings(spec_augment: Any, n_features: int, n_frames: int) ->
     if spec_augment is True:
         return settings
     if isinstance(spec_augment, Mapping):
-        unknown = set(spec_augment) - set(settings) - {"mask_value"}
+        unknown = set(spec_augment) - set(settings) - {"mask_value", "max_warp"}
         if unknown:
             raise ParameterError(f"unknown spec_augment setting(s): {', '.join(sorted(unknown))}")
         return {**settings, **spec_augment}
@@ -779,6 +784,7 @@ def train_clips(
     patience: int | None = 8,
     verbose: int | str = 0,
     model_options: Mapping[str, Any] | None = None,
+    relative_level: bool | None = None,
     log=print,
 ) -> TrainResult:
     """Train one of the course's models on clips already split: the core of :func:`train_folder`.
@@ -794,7 +800,9 @@ def train_clips(
         Index arrays ``"train"``, ``"val"`` (may be empty: no early stopping)
         and ``"test"`` (may be empty: no report).
     sr : int
-    model, epochs, seed, augment, batch_size, learning_rate, patience, verbose, model_options, log
+    model, epochs, seed, augment, batch_size, learning_rate, patience, verbose, model_options
+        As for :func:`train_folder`.
+    relative_level, log
         As for :func:`train_folder`.
 
     Returns
@@ -819,22 +827,31 @@ def train_clips(
 
     settings = feature_settings(MODEL_FEATURES[model])
     extract = {k: v for k, v in settings.items() if k != "kind"}
+    relative = augment == "strong" if relative_level is None else relative_level
+    if not isinstance(relative, (bool, np.bool_)):
+        raise ParameterError(f"relative_level must be True, False or None, got {relative_level!r}")
+    relative = bool(relative) and settings["kind"] == "logmel"
     frontend = models.AudioFeatures(sr=sr, name="audio_features", **settings)
     train_features = _extract(clips[train_index], sr, settings, None)
+    if relative:
+        train_features = models.to_relative_level(train_features)
     mean = train_features.mean(axis=(0, 2), dtype=np.float64)
     variance = train_features.var(axis=(0, 2), dtype=np.float64)
 
     reproducible(seed)
     network = _BUILDERS[model](train_features.shape[1:], len(class_names),
-                               normalization=(mean, variance), **dict(model_options or {}))
+                               normalization=(mean, variance), relative_level=relative,
+                               **dict(model_options or {}))
     log(f"model: {model}, {network.count_params():,} parameters, input {settings['kind']} "
-        f"{train_features.shape[1]} x {train_features.shape[2]}; augment: {augment}")
+        f"{train_features.shape[1]} x {train_features.shape[2]}"
+        f"{' (relative level)' if relative else ''}; augment: {augment}")
 
     def dataset_of(index, training: bool):
         return make_dataset(clips[index], labels[index], sr=sr, duration=None,
                             features=settings["kind"], settings=extract,
                             augment=augment if training else "none",
-                            spec_augment=training and augment == "strong",
+                            spec_augment=STRONG_SPEC_AUGMENT if training and augment == "strong"
+                            else False,
                             batch_size=batch_size, shuffle=training, seed=seed)
 
     start = time.perf_counter()
@@ -863,6 +880,7 @@ def train_clips(
         "n_samples": int(clips.shape[1]),
         "input": "waveform",
         "features": settings,
+        "relative_level": relative,
         "normalization": {"mean": mean.round(6).tolist(), "variance": variance.round(6).tolist()},
         "parameters": int(network.count_params()),
         "training": {
@@ -896,6 +914,7 @@ def train_folder(
     verbose: int | str = 1,
     skip_broken: bool = False,
     model_options: Mapping[str, Any] | None = None,
+    relative_level: bool | None = None,
     log=print,
 ) -> TrainResult:
     """Train a model on a class-per-folder dataset: what ``audiolab train`` does.
@@ -906,10 +925,12 @@ def train_folder(
        stratified with ``seed`` (:func:`audiolab.evaluate.split_indices`).
     3. Log-mel features (:data:`FEATURE_DEFAULTS`); the model standardises
        them with a ``Normalization`` layer holding the training split's mean
-       and variance per mel band.
+       and variance per mel band. With ``augment="strong"`` the features are
+       first made relative to each clip's loudest value
+       (:class:`~audiolab.models.RelativeLevel`): the model ignores loudness.
     4. Train with ``augment`` (two precomputed augmented copies; "strong"
-       adds SpecAugment), class weights, early stopping and a cosine
-       schedule (:func:`fit`).
+       adds SpecAugment with a frequency warp, :data:`STRONG_SPEC_AUGMENT`),
+       class weights, early stopping and a cosine schedule (:func:`fit`).
     5. Put the :class:`~audiolab.models.AudioFeatures` front end in front,
        measure the end-to-end model on the test split, and save it with
        :func:`audiolab.models.save_model` when ``out`` is given.
@@ -928,6 +949,10 @@ def train_folder(
         Skip unreadable files (listed in the metadata) instead of failing.
     model_options : mapping or None
         Keyword arguments for the builder (``filters``, ``units``, ...).
+    relative_level : bool or None
+        Per-utterance level normalisation of log-mel features
+        (:class:`~audiolab.models.RelativeLevel`); None: on with
+        ``augment="strong"``, off otherwise.
     log : callable
         Where progress lines go (``print``; ``lambda *a: None`` for silence).
 
@@ -975,7 +1000,8 @@ def train_folder(
     result = train_clips(dataset.clips, dataset.labels, dataset.class_names, parts, sr=sr,
                          model=model, epochs=epochs, seed=seed, augment=augment,
                          batch_size=batch_size, learning_rate=learning_rate, patience=patience,
-                         verbose=verbose, model_options=model_options, log=log)
+                         verbose=verbose, model_options=model_options,
+                         relative_level=relative_level, log=log)
     result.metadata["duration"] = duration
     result.metadata["training"].update(data_dir=str(dataset.root),
                                        broken_files=[str(p) for p in dataset.broken])

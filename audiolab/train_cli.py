@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="sample rate the clips are resampled to (default: 16000)")
     train.add_argument("--augment", choices=["none", "light", "strong"], default="light",
                        help="waveform augmentation of the training clips (default: light; "
-                       "strong adds pitch, tempo, reverberation and SpecAugment)")
+                       "strong: the variation of real recordings, level-free features and SpecAugment)")
     train.add_argument("--skip-broken", action="store_true",
                        help="skip files that cannot be read instead of stopping")
     train.set_defaults(func=_run_train)

@@ -128,3 +128,73 @@ def test_augmenters_are_seeded_and_keep_the_length(strength):
 def test_make_augmenter_errors():
     with pytest.raises(ParameterError, match="strength must be one of"):
         augment.make_augmenter("medium")
+
+
+def test_strong_recipe_covers_quiet_and_band_limited_recordings():
+    augmenter = augment.make_augmenter("strong", sr=16000)
+    rng = np.random.default_rng(0)
+    y = (0.3 * rng.standard_normal(16000)).astype(np.float32)
+    outputs = [augmenter(y, sr=16000, rng=seed) for seed in range(40)]
+    levels = [20 * np.log10(np.sqrt(np.mean(o**2)) / np.sqrt(np.mean(y**2))) for o in outputs]
+    assert min(levels) < -15  # gains reach far below the original level
+
+    def high_band_share(z):
+        power = np.abs(np.fft.rfft(z)) ** 2
+        return power[4500:].sum() / power.sum()  # 1 Hz bins: above 4.5 kHz
+
+    shares = [high_band_share(o) for o in outputs]
+    assert sum(s < 1e-3 for s in shares) >= 8  # often low-passed near 4 kHz
+    assert sum(s > 0.1 for s in shares) >= 3  # and sometimes not
+    assert "LowPassFilter" not in repr(augment.make_augmenter("strong", sr=8000).transform)
+
+
+def test_strong_recipe_sometimes_trims_and_centres_in_digital_silence():
+    rng = np.random.default_rng(0)
+    word = np.zeros(16000, np.float32)
+    word[3000:8000] = 0.5 * np.sin(2 * np.pi * 440 * np.arange(5000) / 16000)
+    y = word + (0.001 * rng.standard_normal(16000)).astype(np.float32)  # a -50 dB noise floor
+    augmenter = augment.make_augmenter("strong", sr=16000)
+    outputs = [augmenter(y, sr=16000, rng=seed) for seed in range(40)]
+    zero_ends = [o for o in outputs if not o[:1000].any() and not o[-1000:].any()]
+    assert 8 <= len(zero_ends) <= 32  # about half of them
+    for o in zero_ends:
+        loud = np.flatnonzero(o)
+        assert abs((loud[0] + loud[-1]) / 2 - 8000) <= 200  # centred in the window
+
+
+def test_trim_and_pad_keeps_the_word_and_centres_it():
+    transform = augment._trim_and_pad_transform(p=1.0, top_db=(30.0, 30.0))
+    y = np.full(16000, 1e-4, np.float32)  # -74 dB below the word: silence
+    y[2000:6000] = 0.5
+    out = transform(samples=y, sample_rate=16000)
+    assert out.shape == y.shape and out.dtype == np.float32
+    loud = np.flatnonzero(out)
+    assert loud[-1] - loud[0] + 1 >= 4000  # the whole word, in whole 10 ms frames
+    assert np.isclose(out[loud[0]:loud[-1] + 1].max(), 0.5)
+    assert abs((loud[0] + loud[-1]) / 2 - 8000) <= 1
+    assert not transform(samples=np.zeros(1600, np.float32), sample_rate=16000).any()
+
+
+def test_warp_frequency_moves_formants_by_the_factor():
+    S = np.full((40, 5), -80.0, np.float32)
+    S[10] = 0.0  # one "formant" at row 10
+    assert np.argmax(augment.warp_frequency(S, 1.2)[:, 0]) == 12
+    assert np.argmax(augment.warp_frequency(S, 1 / 1.25)[:, 0]) == 8
+    np.testing.assert_array_equal(augment.warp_frequency(S, 1.0), S)
+    assert augment.warp_frequency(S, 1.2).dtype == np.float32
+    with pytest.raises(ParameterError, match="factor"):
+        augment.warp_frequency(S, 0.0)
+    with pytest.raises(ParameterError, match="2-D floating-point"):
+        augment.warp_frequency(np.zeros(40), 1.1)
+
+
+def test_spec_augment_warps_within_max_warp():
+    S = np.full((40, 20), -80.0)
+    S[20] = 0.0
+    peaks = {int(np.argmax(augment.spec_augment(S, n_freq_masks=0, n_time_masks=0, max_warp=0.12,
+                                                rng=seed)[:, 0])) for seed in range(30)}
+    assert min(peaks) >= 17 and max(peaks) <= 23 and len(peaks) >= 4
+    np.testing.assert_array_equal(augment.spec_augment(S, max_warp=0.12, rng=3),
+                                  augment.spec_augment(S, max_warp=0.12, rng=3))
+    with pytest.raises(ParameterError, match="max_warp"):
+        augment.spec_augment(S, max_warp=1.0)

@@ -56,17 +56,6 @@ def test_solution_passes(check, solution):
     assert f"all {len(check.cases)} test cases" in result.message
 
 
-@pytest.mark.parametrize("check", [checks.q1, checks.q2, checks.q3, checks.q4])
-def test_not_attempted(check):
-    def placeholder(*args):
-        raise NotImplementedError("Replace this line with your code")
-
-    assert check.run(placeholder).outcome is Outcome.NOT_ATTEMPTED
-    assert check.run(...).outcome is Outcome.NOT_ATTEMPTED
-    assert check.run(None).outcome is Outcome.NOT_ATTEMPTED
-    assert str(check.run(placeholder)).startswith("Not attempted yet")
-
-
 def test_explain_question_is_not_graded():
     assert checks.q5.run(...).outcome is Outcome.NOT_ATTEMPTED
     assert "compare yours with .solution()" in checks.q5.run("Speech is quieter.").message
@@ -217,21 +206,6 @@ def test_mistake_gets_its_message(check, wrong, fragment, call):
     assert call in result.message, result.message
 
 
-@pytest.mark.parametrize("check", [checks.q1, checks.q2, checks.q3, checks.q4])
-def test_every_mistake_is_caught_by_some_case(check):
-    assert len(check.mistakes) >= 3
-    for mistake in check.mistakes:
-        wrong = mistake.function
-        if check is checks.q4:  # the check's copies return int64; a learner's, int16
-
-            def wrong(y, function=mistake.function):
-                return function(y).astype(np.int16)
-
-        result = check.run(wrong)
-        assert result.outcome is Outcome.INCORRECT
-        assert mistake.message in result.message
-
-
 def test_to_int16_convention_matches_soundfile(tmp_path):
     # soundfile reads 16-bit PCM as int / 32768 and writes +-1.0 as 32767 / -32768,
     # the course's convention; it floors where to_int16 rounds, so values between
@@ -249,9 +223,3 @@ def test_to_int16_convention_matches_soundfile(tmp_path):
     np.testing.assert_array_equal(to_int16(y) / 32768, dsp.quantize(y, 16))
 
 
-def test_hints_and_solutions_print(capsys):
-    for check in (checks.q1, checks.q2, checks.q3, checks.q4, checks.q5):
-        check.hint()
-        check.solution()
-    out = capsys.readouterr().out
-    assert out.count("Hint 1 of") == 5 and out.count("Solution:") == 5

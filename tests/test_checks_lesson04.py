@@ -89,17 +89,6 @@ def test_solution_passes(check, solution):
     assert f"all {len(check.cases)} test cases" in result.message
 
 
-@pytest.mark.parametrize("check", [checks.q1, checks.q2, checks.q3, checks.q4])
-def test_not_attempted(check):
-    def placeholder(*args, **kwargs):
-        raise NotImplementedError("Replace this line with your code")
-
-    assert check.run(placeholder).outcome is Outcome.NOT_ATTEMPTED
-    assert check.run(...).outcome is Outcome.NOT_ATTEMPTED
-    assert check.run(None).outcome is Outcome.NOT_ATTEMPTED
-    assert str(check.run(placeholder)).startswith("Not attempted yet")
-
-
 def test_explain_question_is_not_graded():
     assert checks.q5.run(...).outcome is Outcome.NOT_ATTEMPTED
     assert "compare yours with .solution()" in checks.q5.run("The band is different.").message
@@ -289,15 +278,6 @@ def test_mistake_gets_its_message(check, wrong, fragment, call):
     assert call in result.message, result.message
 
 
-@pytest.mark.parametrize("check", [checks.q1, checks.q2, checks.q3, checks.q4])
-def test_every_mistake_is_caught_with_its_own_message(check):
-    assert len(check.mistakes) >= 3
-    for mistake in check.mistakes:
-        result = check.run(mistake.function)
-        assert result.outcome is Outcome.INCORRECT
-        assert mistake.message in result.message, (mistake.message, result.message)
-
-
 def test_references_agree_with_audiolab_and_librosa():
     rng = np.random.default_rng(0)
     y = rng.standard_normal(8000).astype(np.float32)
@@ -320,10 +300,3 @@ def test_references_agree_with_audiolab_and_librosa():
                                atol=1e-8)
 
 
-def test_hints_and_solutions_print(capsys):
-    for check in (checks.q1, checks.q2, checks.q3, checks.q4, checks.q5):
-        check.hint()
-        check.hint(2)
-        check.solution()
-    out = capsys.readouterr().out
-    assert out.count("Hint 1 of") == 5 and out.count("Solution:") == 5

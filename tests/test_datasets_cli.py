@@ -50,6 +50,21 @@ def test_fsdd_writes_the_official_split_and_info_describes_it(fsdd, tmp_path, ca
     assert any(line.split()[:4] == ["7", "270", "30", "300"] for line in text.splitlines())
 
 
+def test_fsdd_with_words_names_the_classes_as_the_synthetic_digits(fsdd, tmp_path, capsys):
+    out = tmp_path / "fsdd-words"
+    assert main(["data", "fsdd", str(out), "--source", str(fsdd), "--words", "--quiet"]) == 0
+    capsys.readouterr()
+    synthetic = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    assert sorted(p.name for p in (out / "test").iterdir()) == sorted(synthetic)
+    assert len(list((out / "test" / "seven").glob("7_*_[0-4].wav"))) == 30
+    assert load_folder(out, load_audio=False).class_names == sorted(synthetic)
+    # The other naming is another export: refused without --overwrite, then replaced.
+    assert main(["data", "fsdd", str(out), "--source", str(fsdd), "--quiet"]) == 2
+    assert "other parameters" in capsys.readouterr().err
+    assert main(["data", "fsdd", str(out), "--source", str(fsdd), "--overwrite", "--quiet"]) == 0
+    assert (out / "test" / "7").is_dir() and not (out / "test" / "seven").exists()
+
+
 def test_info_lists_classes_splits_and_broken_files(tmp_path, capsys):
     root = tmp_path / "mine"
     for split in ("train", "test"):

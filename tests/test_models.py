@@ -193,6 +193,31 @@ def test_layer_table_lists_every_layer():
     assert "  conv1" not in models.layer_table(nested)
 
 
+def test_relative_level_makes_features_relative_to_each_clips_maximum():
+    x = np.stack([np.full((4, 5), -30.0), np.arange(20.0).reshape(4, 5) - 50]).astype(np.float32)
+    out = np.asarray(models.RelativeLevel()(x))
+    np.testing.assert_allclose(out, models.to_relative_level(x))
+    assert out.max(axis=(1, 2)).tolist() == [0.0, 0.0]
+    np.testing.assert_allclose(out[1], x[1] - x[1].max())
+    with pytest.raises(ParameterError, match="n_clips, n_features, n_frames"):
+        models.to_relative_level(np.zeros((4, 5)))
+
+
+@pytest.mark.parametrize("build", [models.build_cnn, models.build_rnn, models.build_crnn])
+def test_relative_level_models_ignore_loudness(build):
+    stats = (np.full(40, -40.0), np.full(40, 100.0))
+    body = build((40, 101), 3, relative_level=True, normalization=stats)
+    assert [layer.name for layer in body.layers][1:3] == ["relative_level", "normalization"]
+    model = models.with_frontend(body, models.AudioFeatures(sr=16000), n_samples=16000)
+    y = clips()[[0, 2]]  # (not the half-silent clip: digital silence has no level to follow)
+    np.testing.assert_allclose(np.asarray(model(y * 0.01)), np.asarray(model(y)), atol=1e-5)
+    plain = models.with_frontend(build((40, 101), 3), models.AudioFeatures(sr=16000),
+                                 n_samples=16000)
+    assert not np.allclose(np.asarray(plain(y * 0.01)), np.asarray(plain(y)), atol=1e-5)
+    with pytest.raises(ParameterError, match="relative_level must be True or False"):
+        build((40, 101), 3, relative_level="yes")
+
+
 # ---------------------------------------------------------------------------
 # Saving and loading
 # ---------------------------------------------------------------------------

@@ -136,6 +136,20 @@ def test_spec_augment_masks_rows_and_frames():
         train.make_dataset(x, y, sr=SR, spec_augment={"width": 3})
 
 
+def test_spec_augment_of_the_strong_recipe_warps_frequency():
+    x, y = two_tones(4)
+    plain = batches(train.make_dataset(x, y, sr=SR, settings=SETTINGS, batch_size=8,
+                                       duration=None))[0][0]
+    no_masks = {"n_freq_masks": 0, "n_time_masks": 0}
+    warped = batches(train.make_dataset(x, y, sr=SR, settings=SETTINGS, batch_size=8,
+                                        duration=None,
+                                        spec_augment={**train.STRONG_SPEC_AUGMENT, **no_masks}))[0][0]
+    # The tones' mel rows move by up to 12 %, up or down, but no further.
+    plain_rows, warped_rows = plain.mean(axis=2).argmax(axis=1), warped.mean(axis=2).argmax(axis=1)
+    assert np.any(plain_rows != warped_rows)
+    assert np.all(np.abs(warped_rows - plain_rows) <= np.ceil(0.12 * plain_rows) + 1)
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [

@@ -175,3 +175,22 @@ def test_the_command_exits_with_status_2_without_a_traceback(tmp_path):
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip().startswith("audiolab: error:") and done.stderr.count("\n") == 1
+
+
+def test_strong_augmentation_trains_a_model_that_ignores_loudness(words, tmp_path, capsys):
+    import numpy as np
+
+    from audiolab.datasets import load_folder
+    from audiolab.models import load_model, read_metadata
+
+    out = tmp_path / "strong.keras"
+    status, stdout, _ = run(["train", str(words), "--model", "cnn", "--out", str(out),
+                             "--epochs", "1", "--augment", "strong"], capsys)
+    assert status == 0 and "(relative level); augment: strong" in stdout
+    meta = read_metadata(out)
+    assert meta["relative_level"] is True and meta["training"]["augment"] == "strong"
+    model = load_model(out)
+    assert "relative_level" in [layer.name for layer in model.layers[-1].layers]
+    clips = load_folder(words, duration=1.0, progress=False).clips[:4]
+    loud, quiet = model.predict(clips, verbose=0), model.predict(clips * 0.03, verbose=0)
+    np.testing.assert_allclose(quiet, loud, atol=1e-4)  # 30 dB quieter, the same answer

@@ -237,55 +237,36 @@ q3 = FunctionCheck(
 # ---------------------------------------------------------------------------
 
 
-def _hex_lines(data, per_line):
+def _lines(data, per_line, byte=lambda b: f"0x{b:02x}", *, stop=None):
     data = bytes(data)
+    stop = len(data) if stop is None else stop
     lines = []
-    for i in range(0, len(data), per_line):
-        line = "  " + ", ".join(f"0x{b:02x}" for b in data[i : i + per_line])
-        if i + per_line < len(data):
+    for i in range(0, stop, per_line):
+        line = "  " + ", ".join(byte(b) for b in data[i : i + per_line])
+        if i + per_line < stop:
             line += ","
         lines.append(line)
     return lines
+
+
+def _hex_lines(data, per_line):
+    return _lines(data, per_line)
 
 
 def _hex_lines_trailing_comma(data, per_line):
-    data = bytes(data)
-    return ["  " + ", ".join(f"0x{b:02x}" for b in data[i : i + per_line]) + ","
-            for i in range(0, len(data), per_line)]
+    return [line if line.endswith(",") else line + "," for line in _lines(data, per_line)]
 
 
 def _hex_lines_unpadded(data, per_line):
-    data = bytes(data)
-    lines = []
-    for i in range(0, len(data), per_line):
-        line = "  " + ", ".join(hex(b) for b in data[i : i + per_line])
-        if i + per_line < len(data):
-            line += ","
-        lines.append(line)
-    return lines
+    return _lines(data, per_line, hex)
 
 
 def _hex_lines_decimal(data, per_line):
-    data = bytes(data)
-    lines = []
-    for i in range(0, len(data), per_line):
-        line = "  " + ", ".join(str(b) for b in data[i : i + per_line])
-        if i + per_line < len(data):
-            line += ","
-        lines.append(line)
-    return lines
+    return _lines(data, per_line, str)
 
 
 def _hex_lines_drops_tail(data, per_line):
-    data = bytes(data)
-    lines = []
-    full = len(data) // per_line * per_line
-    for i in range(0, full, per_line):
-        line = "  " + ", ".join(f"0x{b:02x}" for b in data[i : i + per_line])
-        if i + per_line < full:
-            line += ","
-        lines.append(line)
-    return lines
+    return _lines(data, per_line, stop=len(bytes(data)) // per_line * per_line)
 
 
 q4 = FunctionCheck(

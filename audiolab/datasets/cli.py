@@ -6,7 +6,7 @@
                                  [--per-class N] [--takes N] [--sr HZ] [--duration S]
                                  [--seed S] [--noise-snr LO HI | --no-noise]
                                  [--jobs N] [--overwrite] [--quiet]
-    audiolab data fsdd OUT_DIR [--source PATH] [--sr HZ] [--overwrite] [--quiet]
+    audiolab data fsdd OUT_DIR [--source PATH] [--sr HZ] [--words] [--overwrite] [--quiet]
     audiolab data info DIR
     audiolab data download {fsdd,mini_speech_commands,esc50} [--data-dir DIR] [--sha256 HEX]
 
@@ -77,7 +77,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "fsdd",
         help="write the Free Spoken Digit Dataset as train/ and test/ class folders",
         description="Write FSDD as OUT_DIR/train/<digit>/ (takes 5-49) and "
-        "OUT_DIR/test/<digit>/ (takes 0-4), resampled, as 16-bit WAV.",
+        "OUT_DIR/test/<digit>/ (takes 0-4), resampled, as 16-bit WAV. With --words the "
+        "digit folders are named zero..nine, the class names of the synthetic digits.",
     )
     fsdd.add_argument("out_dir", metavar="OUT_DIR", help="the folder to create")
     fsdd.add_argument("--source", metavar="PATH",
@@ -85,8 +86,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       "$AUDIOLAB_DATA/fsdd, or a verified download)")
     fsdd.add_argument("--sr", type=int, default=16000, metavar="HZ",
                       help="sample rate in Hz (default: 16000)")
+    fsdd.add_argument("--words", action="store_true",
+                      help="name the class folders zero..nine, as audiolab data speech does "
+                      "(default: 0..9)")
     fsdd.add_argument("--overwrite", action="store_true",
-                      help="replace OUT_DIR if it holds an FSDD export with another rate")
+                      help="replace OUT_DIR if it holds an FSDD export with other settings")
     fsdd.add_argument("--quiet", action="store_true", help="no progress bar")
     fsdd.set_defaults(func=_run_fsdd)
 
@@ -152,7 +156,7 @@ def _run_fsdd(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     path, created = _export_fsdd(args.out_dir, path=args.source, sr=args.sr,
-                                 overwrite=args.overwrite, download=True,
+                                 as_words=args.words, overwrite=args.overwrite, download=True,
                                  progress=False if args.quiet else None)
     train = sum(1 for _ in (path / "train").glob("*/*.wav"))
     test = sum(1 for _ in (path / "test").glob("*/*.wav"))

@@ -804,6 +804,7 @@ def export_fsdd(
     *,
     path: PathLike | None = None,
     sr: int = 16000,
+    as_words: bool = False,
     overwrite: bool = False,
     download: bool = True,
     progress: bool | None = None,
@@ -827,9 +828,13 @@ def export_fsdd(
         for otherwise).
     sr : int
         Sample rate of the written files, in Hz.
+    as_words : bool
+        Name the class folders ``zero`` ... ``nine``, as the synthetic digits
+        of :func:`speech_digits` are named, so that a model trained on those
+        can be evaluated on FSDD; ``0`` ... ``9`` otherwise.
     overwrite : bool
         Replace ``out_dir`` if it holds an FSDD export made with another
-        ``sr``. Other folders are never deleted.
+        ``sr`` or ``as_words``. Other folders are never deleted.
     download : bool
         Download FSDD if no local copy is found.
     progress : bool or None
@@ -859,8 +864,8 @@ def export_fsdd(
 
     Data: FSDD, CC BY-SA 4.0. Used in lesson 05 ("preparing a dataset").
     """
-    path, _created = _export_fsdd(out_dir, path=path, sr=sr, overwrite=overwrite,
-                                  download=download, progress=progress)
+    path, _created = _export_fsdd(out_dir, path=path, sr=sr, as_words=as_words,
+                                  overwrite=overwrite, download=download, progress=progress)
     return path
 
 
@@ -872,6 +877,7 @@ def _export_fsdd(
     overwrite: bool,
     download: bool,
     progress: bool | None,
+    as_words: bool = False,
 ) -> tuple[Path, bool]:
     """:func:`export_fsdd`, also saying whether it wrote anything."""
     import soundfile as sf
@@ -886,8 +892,13 @@ def _export_fsdd(
     sr = check_positive_int("sr", sr)
     if not isinstance(overwrite, bool):
         raise ParameterError(f"overwrite must be True or False, got {overwrite!r}")
-    source = load_fsdd(path, sr=None, load_audio=False, download=download, progress=False)
+    if not isinstance(as_words, bool):
+        raise ParameterError(f"as_words must be True or False, got {as_words!r}")
+    source = load_fsdd(path, sr=None, load_audio=False, as_words=as_words, download=download,
+                       progress=False)
     params = {"sr": sr, "source_clips": len(source), "split": "official (takes 0-4 test)"}
+    if as_words:  # only when asked, so that exports made before the option stay valid
+        params["class_names"] = "words"
 
     replace = False
     if out_dir.exists():
