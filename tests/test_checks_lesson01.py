@@ -221,5 +221,3 @@ def test_to_int16_convention_matches_soundfile(tmp_path):
     np.testing.assert_array_equal(to_int16(on_grid), sf.read(tmp_path / "grid.wav", dtype="int16")[0])
     np.testing.assert_array_equal(sf.read(tmp_path / "grid.wav")[0], on_grid)
     np.testing.assert_array_equal(to_int16(y) / 32768, dsp.quantize(y, 16))
-
-

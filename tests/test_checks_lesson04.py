@@ -298,5 +298,3 @@ def test_references_agree_with_audiolab_and_librosa():
     np.testing.assert_allclose(delta(M)[:, 2:-2],
                                scipy.signal.savgol_filter(M, 5, 1, deriv=1, axis=1)[:, 2:-2],
                                atol=1e-8)
-
-

@@ -310,5 +310,3 @@ def test_references_agree_with_audiolab():
     train, test = rng.normal(2, 3, (40, 5)), rng.normal(0, 1, (10, 5))
     scaler = preprocess.Standardizer(axis=1).fit(train)
     np.testing.assert_allclose(standardize(train, test)[1], scaler.transform(test), atol=1e-5)
-
-

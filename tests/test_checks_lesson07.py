@@ -165,5 +165,3 @@ def test_q4_mistakes():
           "number of correct predictions")
     wrong(checks.q4, lambda t, p, k: (np.mean(t == p), accuracy_and_confusion(t, p, int(max(t.max(), p.max())) + 1)[1]),
           "n_classes rows and columns")
-
-

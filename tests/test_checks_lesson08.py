@@ -139,5 +139,3 @@ def test_a_missing_permute_reads_the_wrong_axis():
                                                  name="classifier")(x))
 
     wrong(checks.q3, no_permute, "'to_sequence' is a Reshape")
-
-

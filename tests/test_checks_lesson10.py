@@ -23,5 +23,3 @@ def few_shot_indices(labels, candidates, n):
 def test_solutions_pass(check, solution):
     result = check.run(solution)
     assert result.correct, str(result)
-
-
