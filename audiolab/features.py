@@ -40,6 +40,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .errors import AudiolabWarning, ParameterError
 from .validation import (
+    check_bool,
     check_choice,
     check_nonnegative,
     check_positive,
@@ -100,12 +101,6 @@ _KINDS = ("stft", "power", "mel", "logmel", "mfcc")
 # ---------------------------------------------------------------------------
 # Private helpers: checks and small building blocks
 # ---------------------------------------------------------------------------
-
-
-def _check_bool(name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ParameterError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 def _check_norm(name: str, norm: Any, *, allow_slaney: bool) -> Any:
@@ -341,7 +336,7 @@ def _prepare_stft(
     """Validate audio and STFT settings; return ``y`` and the kwargs of ``_stft_frames``."""
     y = valid_audio(y, mono=mono)
     n_fft, hop_length, win_length = _frame_params(n_fft, hop_length, win_length)
-    center = _check_bool("center", center)
+    center = check_bool("center", center)
     pad_mode = check_choice("pad_mode", pad_mode, _PAD_MODES)
     fft_window = _fft_window(window, win_length, n_fft)
     _check_signal_length(y.shape[-1], n_fft, center)
@@ -766,7 +761,7 @@ def hz_to_mel(
     1000.0
     """
     f = _check_values("frequencies", frequencies)
-    htk = _check_bool("htk", htk)
+    htk = check_bool("htk", htk)
     if htk:
         mels = 2595.0 * np.log10(1.0 + f / 700.0)
     else:
@@ -813,7 +808,7 @@ def mel_to_hz(mels: ArrayLike, *, htk: bool = False) -> NDArray[np.float64] | fl
     1000.0
     """
     m = _check_values("mels", mels)
-    htk = _check_bool("htk", htk)
+    htk = check_bool("htk", htk)
     if htk:
         hz = 700.0 * (10.0 ** (m / 2595.0) - 1.0)
     else:
@@ -866,7 +861,7 @@ def mel_frequencies(
     fmax = check_positive("fmax", fmax)
     if fmin >= fmax:
         raise ParameterError(f"fmin={fmin} must be below fmax={fmax}")
-    htk = _check_bool("htk", htk)
+    htk = check_bool("htk", htk)
     mels = np.linspace(hz_to_mel(fmin, htk=htk), hz_to_mel(fmax, htk=htk), n_mels)
     return np.atleast_1d(mel_to_hz(mels, htk=htk))
 
@@ -985,7 +980,7 @@ def mel_filterbank(
     n_fft = check_positive_int("n_fft", n_fft)
     n_mels = check_positive_int("n_mels", n_mels)
     fmin, fmax = _check_fmin_fmax(sr, fmin, fmax)
-    htk = _check_bool("htk", htk)
+    htk = check_bool("htk", htk)
     norm = _check_norm("norm", norm, allow_slaney=True)
 
     fft_freqs = fft_frequencies(sr=sr, n_fft=n_fft)  # (n_freq,)
@@ -1038,7 +1033,7 @@ def _check_mel_params(
     sr = _check_sr(sr)
     n_mels = check_positive_int("n_mels", n_mels)
     fmin, fmax = _check_fmin_fmax(sr, fmin, fmax)
-    htk = _check_bool("htk", htk)
+    htk = check_bool("htk", htk)
     norm = _check_norm("norm", norm, allow_slaney=True)
     return {
         "sr": sr,
@@ -1773,7 +1768,7 @@ def extract_batch(
     ys = _clip_matrix(ys)
     _check_finite_clips(ys)
     n_fft, hop_length, win_length = _frame_params(n_fft, hop_length, win_length)
-    center = _check_bool("center", center)
+    center = check_bool("center", center)
     pad_mode = check_choice("pad_mode", pad_mode, _PAD_MODES)
     fft_window = _fft_window(window, win_length, n_fft)
     _check_signal_length(ys.shape[1], n_fft, center, name="each clip")

@@ -55,7 +55,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .errors import AudiolabError, ParameterError
-from .validation import check_choice, check_positive, check_positive_int, check_probability
+from .validation import (
+    check_bool,
+    check_choice,
+    check_positive,
+    check_positive_int,
+    check_probability,
+)
 
 
 def _import_keras():
@@ -426,12 +432,6 @@ def _inputs(input_shape, frontend, normalization, relative: bool = False):
     return inputs, x, feature_shape
 
 
-def _check_flag(relative_level: Any) -> bool:
-    if not isinstance(relative_level, (bool, np.bool_)):
-        raise ParameterError(f"relative_level must be True or False, got {relative_level!r}")
-    return bool(relative_level)
-
-
 def _check_classes(num_classes: Any) -> int:
     num_classes = check_positive_int("num_classes", num_classes)
     if num_classes < 2:
@@ -567,7 +567,7 @@ def build_cnn(
     pooling = check_choice("pooling", pooling, ("time", "global"))
     dropout = _check_dropout(dropout)
     inputs, x, (n_features, n_frames) = _inputs(input_shape, frontend, normalization,
-                                                _check_flag(relative_level))
+                                                check_bool("relative_level", relative_level))
     smallest = 2 ** (len(filters) - 1)
     if min(n_features, n_frames) < smallest:
         raise ParameterError(
@@ -690,7 +690,7 @@ def build_rnn(
         if not isinstance(flag, bool):
             raise ParameterError(f"{flag_name} must be True or False, got {flag!r}")
     inputs, x, (_, n_frames) = _inputs(input_shape, frontend, normalization,
-                                       _check_flag(relative_level))
+                                       check_bool("relative_level", relative_level))
     if n_frames < downsample:
         raise ParameterError(f"downsample={downsample} is more than the {n_frames} frames")
     x = layers.Permute((2, 1), name="to_sequence")(x)
@@ -777,7 +777,7 @@ def build_crnn(
         if not isinstance(flag, bool):
             raise ParameterError(f"{flag_name} must be True or False, got {flag!r}")
     inputs, x, (n_features, n_frames) = _inputs(input_shape, frontend, normalization,
-                                                _check_flag(relative_level))
+                                                check_bool("relative_level", relative_level))
     shrink = 2 ** len(filters)
     if min(n_features, n_frames) < shrink:
         raise ParameterError(

@@ -25,6 +25,7 @@ __all__ = [
     "check_nonnegative",
     "check_choice",
     "check_probability",
+    "check_bool",
 ]
 
 
@@ -130,6 +131,13 @@ def check_probability(name: str, value: Any) -> float:
     if not 0.0 <= number <= 1.0:
         raise ParameterError(f"{name} must be between 0 and 1, got {value!r}")
     return number
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Return ``value`` as a bool if it is True or False (NumPy's too), or raise."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ParameterError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
