@@ -476,7 +476,7 @@ def _reverb_transform(p: float, rt60: tuple[float, float], drr_db: tuple[float, 
 def _trim_and_pad_transform(p: float, top_db: tuple[float, float]):
     from audiomentations.core.transforms_interface import BaseWaveformTransform
 
-    from .preprocess import trim_silence
+    from .preprocess import pad_or_crop, trim_silence
 
     class TrimAndPad(BaseWaveformTransform):
         """Cut the quiet ends (noise and all) and centre what is left in digital silence.
@@ -496,10 +496,9 @@ def _trim_and_pad_transform(p: float, top_db: tuple[float, float]):
             frame = max(1, sample_rate // 100)
             kept, _ = trim_silence(samples, top_db=self.parameters["top_db"],
                                    frame_length=frame, hop_length=frame)
-            out = np.zeros_like(samples)
-            start = (len(samples) - len(kept)) // 2
-            out[start:start + len(kept)] = kept
-            return out
+            if len(kept) == 0:  # nothing but digital silence to begin with
+                return np.zeros_like(samples)
+            return pad_or_crop(kept, len(samples))
 
     return TrimAndPad(p=p)
 
