@@ -47,23 +47,26 @@ lab: $(STAMP)
 site: $(STAMP)
 	$(BIN)/python tools/build_site.py
 
-# The browser tests (tests/test_browser.py, marker `browser`) drive Debian's
-# Chromium through Playwright; no browser is ever downloaded. `make test` installs
-# Chromium with apt when it is missing and that is allowed (root with apt-get, and
-# CI=true or AUDIOLAB_INSTALL_CHROMIUM=1); otherwise those tests are skipped.
+# Two Debian programs some tests need: Chromium for the browser tests
+# (tests/test_browser.py, marker `browser`, driven by Playwright; no browser is ever
+# downloaded) and Flite, the second speech synthesiser (tests/test_datasets_flite.py).
+# `make test` installs whichever is missing with apt when that is allowed (root with
+# apt-get, and CI=true or AUDIOLAB_INSTALL_PACKAGES=1); otherwise those tests are skipped.
 export AUDIOLAB_CHROMIUM ?= /usr/bin/chromium
 
 test: $(STAMP)
-	@if [ ! -x "$(AUDIOLAB_CHROMIUM)" ]; then \
+	@missing=""; \
+	[ -x "$(AUDIOLAB_CHROMIUM)" ] || missing="chromium"; \
+	command -v flite >/dev/null 2>&1 || missing="$$missing flite"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
-	     && { [ "$(CI)" = true ] || [ "$(AUDIOLAB_INSTALL_CHROMIUM)" = 1 ]; }; then \
-	    echo "Installing Chromium for the browser tests (apt-get install chromium)"; \
-	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
-	      || echo "Could not install Chromium: the browser tests will be skipped."; \
+	     && { [ "$(CI)" = true ] || [ "$(AUDIOLAB_INSTALL_PACKAGES)" = 1 ]; }; then \
+	    echo "Installing for the tests: apt-get install $$missing"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } \
+	      || echo "Could not install $$missing: the tests that need it will be skipped."; \
 	  else \
-	    echo "Chromium not found at $(AUDIOLAB_CHROMIUM): the browser tests will be skipped."; \
-	    echo "To run them, install Debian's chromium (apt-get install chromium), or as root:"; \
-	    echo "  make test AUDIOLAB_INSTALL_CHROMIUM=1"; \
+	    echo "Not installed: $$missing; the tests that need it will be skipped."; \
+	    echo "To run them, apt-get install $$missing, or as root: make test AUDIOLAB_INSTALL_PACKAGES=1"; \
 	  fi; \
 	fi
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile \

@@ -7,15 +7,17 @@ to repeat it with N seeds). It prints Markdown tables:
 1. **Sim-to-real**: a CNN trained only on synthetic digits, tested on all
    3,000 FSDD recordings, exactly as the README's commands do it::
 
-       audiolab data speech digits --vocabulary digits --per-class 500
+       audiolab data speech digits --vocabulary digits --per-class 500 --flite
        audiolab train digits --model cnn --augment strong --out synthetic.keras
        audiolab data fsdd fsdd16 --words
        audiolab evaluate synthetic.keras fsdd16 --split all
 
-   (in process: :func:`~audiolab.datasets.speech_digits`,
+   (in process: :func:`~audiolab.datasets.make_speech_dataset`,
    :func:`~audiolab.train.train_folder`, :func:`~audiolab.datasets.export_fsdd`,
-   :func:`~audiolab.evaluate.evaluate_folder`), after two smaller runs
-   with 1,000 clips, without and with ``--augment strong``.
+   :func:`~audiolab.evaluate.evaluate_folder`), after three runs with eSpeak
+   NG's voices alone: 1,000 clips without and with ``--augment strong``, and
+   5,000 clips with it. Without the ``flite`` program the Flite rows are
+   left out.
 2. **Few-shot transfer**: the lesson-10 protocol (pretrain on synthetic
    digits; fine-tune on 1/5/20 FSDD recordings per class of george, jackson
    and lucas; test on nicolas, theo and yweweler) against training from
@@ -65,28 +67,48 @@ def _table(header, rows):
 def sim_to_real(args, fsdd, state):
     """The README's commands, in process: data speech, train, data fsdd --words, evaluate."""
     from audiolab import evaluate
-    from audiolab.datasets import export_fsdd, speech_digits
+    from audiolab.datasets import (
+        DEFAULT_VOICES,
+        FLITE_VOICES,
+        export_fsdd,
+        flite,
+        make_speech_dataset,
+        speech_digits,
+    )
     from audiolab.train import train_folder
 
     rows = []
-    recipes = [(args.recipe_per_class, "strong", seed) for seed in range(args.seeds)]
+    with_flite = flite.available()
+    if not with_flite:
+        print("  [flite is not installed (apt-get install flite): eSpeak NG's voices only]")
+    per_class = args.recipe_per_class
+    recipes = [(per_class, "strong", seed, with_flite) for seed in range(args.seeds)]
     if not args.quick:
-        recipes = [(100, "none", 0), (100, "strong", 0), *recipes]
+        espeak_only = [(100, "none", 0, False), (100, "strong", 0, False)]
+        if with_flite:
+            espeak_only.append((per_class, "strong", 0, False))
+        recipes = [*espeak_only, *recipes]
     repeated = []
     with tempfile.TemporaryDirectory() as tmp:
         real = export_fsdd(Path(tmp) / "fsdd", sr=SR, as_words=True, download=False,
                            progress=False)
-        for per_class, augment, seed in recipes:
+        for per_class, augment, seed, flite_voices in recipes:
             start = time.perf_counter()
-            data = speech_digits(per_class=per_class, n_jobs=2, progress=False)
-            out = Path(tmp) / f"cnn-{per_class}-{augment}-{seed}.keras"
+            if flite_voices:
+                data = make_speech_dataset(Path(tmp) / f"digits-{per_class}-flite",
+                                           per_class=per_class, n_jobs=2, progress=False,
+                                           voices=[*DEFAULT_VOICES, *FLITE_VOICES])
+            else:
+                data = speech_digits(per_class=per_class, n_jobs=2, progress=False)
+            out = Path(tmp) / f"cnn-{per_class}-{augment}-{seed}-{flite_voices}.keras"
             result = train_folder(data, model="cnn", augment=augment, epochs=args.epochs,
                                   seed=seed, out=out, verbose=0, log=lambda *a: None)
             seconds = time.perf_counter() - start
             predictor = evaluate.load_predictor(out)
             report = evaluate.evaluate_folder(predictor, real, split="all")
-            name = f"{10 * per_class:,} synthetic clips, `--augment {augment}`"
-            if args.seeds > 1 and per_class == args.recipe_per_class:
+            voices = "eSpeak NG + Flite" if flite_voices else "eSpeak NG"
+            name = f"{10 * per_class:,} clips ({voices}), `--augment {augment}`"
+            if args.seeds > 1 and (per_class, flite_voices) == (args.recipe_per_class, with_flite):
                 name += f", `--seed {seed}`"
                 repeated.append(report["accuracy"])
             rows.append((name, f"{result.report['accuracy']:.3f}", f"{report['accuracy']:.3f}",
@@ -99,7 +121,7 @@ def sim_to_real(args, fsdd, state):
                      f"{np.std(repeated):.3f}", "", ""))
     print(f"\n### Sim-to-real: trained on synthetic digits only, tested on all {len(fsdd):,} FSDD "
           f"recordings (goal 0.85, chance 0.10; {args.epochs} epochs)\n")
-    print(_table(["training data, recipe", "synthetic test acc.", "FSDD acc.", "FSDD macro F1",
+    print(_table(["synthetic training data (voices), recipe", "synthetic test acc.", "FSDD acc.", "FSDD macro F1",
                   "data + train s"], rows))
 
 

@@ -53,7 +53,7 @@ LESSONS = [nb.stem for nb in course_notebooks("notebooks")]
 SHOWN_LESSON = "01_sampling" if "01_sampling" in LESSONS else (LESSONS or [""])[0]
 ENABLE = (
     "install Debian's chromium (apt-get install chromium), or as root run "
-    "`make test AUDIOLAB_INSTALL_CHROMIUM=1`; set AUDIOLAB_CHROMIUM for another path"
+    "`make test AUDIOLAB_INSTALL_PACKAGES=1`; set AUDIOLAB_CHROMIUM for another path"
 )
 # A stand-in for images from elsewhere (the launch badges): the tests are offline.
 PLACEHOLDER_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="20"/>'

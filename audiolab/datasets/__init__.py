@@ -7,7 +7,9 @@ Synthetic spoken words (the embedded default; no network)
     ``espeakng-loader`` wheel); :func:`make_speech_dataset` writes a
     deterministic, cached class-per-folder dataset of many synthetic speakers;
     :func:`speech_digits` and :func:`speech_commands` cache the two course
-    vocabularies under :func:`data_home`.
+    vocabularies under :func:`data_home`. Where the ``flite`` program is
+    installed, :data:`FLITE_VOICES` add four voices built from recordings of
+    real people (``audiolab data speech --flite``).
 Class-per-folder datasets
     :func:`load_folder` reads ``root/<class>/<file>`` or
     ``root/<split>/<class>/<file>`` into an :class:`AudioDataset`, skipping
@@ -42,6 +44,7 @@ from .espeak import (
     list_voices,
     synthesize,
 )
+from .flite import DEFAULT_VOICES as FLITE_VOICES
 from .folder import SPLITS, AudioDataset, load_folder
 from .real import (
     ESC50_SHA256,
@@ -85,6 +88,7 @@ __all__ = [
     "espeak_info",
     "DEFAULT_VOICES",
     "DEFAULT_VARIANTS",
+    "FLITE_VOICES",
     "make_speech_dataset",
     "speech_digits",
     "speech_commands",

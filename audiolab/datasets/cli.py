@@ -4,7 +4,7 @@
 
     audiolab data speech OUT_DIR [--vocabulary digits|commands|WORD,WORD,...]
                                  [--per-class N] [--takes N] [--sr HZ] [--duration S]
-                                 [--seed S] [--noise-snr LO HI | --no-noise]
+                                 [--seed S] [--noise-snr LO HI | --no-noise] [--flite]
                                  [--jobs N] [--overwrite] [--quiet]
     audiolab data fsdd OUT_DIR [--source PATH] [--sr HZ] [--words] [--overwrite] [--quiet]
     audiolab data info DIR
@@ -44,9 +44,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     speech = commands.add_parser(
         "speech",
-        help="synthesise a spoken-word dataset with eSpeak NG",
-        description="Synthesise a class-per-folder dataset of spoken words with eSpeak NG "
-        "(deterministic for a seed; a second run with the same arguments does nothing).",
+        help="synthesise a spoken-word dataset with eSpeak NG (and Flite)",
+        description="Synthesise a class-per-folder dataset of spoken words with eSpeak NG, "
+        "and with --flite also Flite (deterministic for a seed; a second run with the same "
+        "arguments does nothing).",
     )
     speech.add_argument("out_dir", metavar="OUT_DIR", help="the dataset folder to create")
     speech.add_argument("--vocabulary", default="digits",
@@ -66,6 +67,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        metavar=("LO", "HI"),
                        help="background noise at an SNR between LO and HI dB (default: 10 40)")
     noise.add_argument("--no-noise", action="store_true", help="clean speech, no noise")
+    speech.add_argument("--flite", action="store_true",
+                        help="add Flite's four voices to eSpeak NG's (needs the flite program: "
+                        "apt-get install flite, or brew install flite)")
     speech.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="worker processes (default: 1; the output does not depend on it)")
     speech.add_argument("--overwrite", action="store_true",
@@ -123,6 +127,8 @@ def _vocabulary(text: str) -> str | list[str]:
 
 
 def _run_speech(args: argparse.Namespace) -> int:
+    from .espeak import DEFAULT_VOICES
+    from .flite import DEFAULT_VOICES as FLITE_VOICES
     from .speech import _make, read_manifest
 
     start = time.perf_counter()
@@ -135,6 +141,7 @@ def _run_speech(args: argparse.Namespace) -> int:
         duration=args.duration,
         seed=args.seed,
         noise_snr_db=None if args.no_noise else tuple(args.noise_snr),
+        voices=[*DEFAULT_VOICES, *FLITE_VOICES] if args.flite else None,
         overwrite=args.overwrite,
         n_jobs=args.jobs,
         progress=False if args.quiet else None,

@@ -9,9 +9,10 @@ many synthetic speakers and writes a class-per-folder dataset::
         eight/0000.wav ...  one folder per word, 16-bit PCM WAV
         five/0000.wav ...
 
-A synthetic *speaker* is one configuration of voice (accent), variant, rate,
-base pitch and pitch range; every speaker says every word (``takes`` times,
-with a little jitter from one utterance to the next). Each utterance is
+A synthetic *speaker* is one configuration of voice (an eSpeak NG accent, or
+a Flite voice where asked for: see :mod:`audiolab.datasets.flite`), variant,
+rate, base pitch and pitch range; every speaker says every word (``takes``
+times, with a little jitter from one utterance to the next). Each utterance is
 placed at a random offset in a fixed-length window, mixed with white, pink or
 brown noise at a random SNR, and peak-normalised to a random level below full
 scale. Splits (80:10:10 by default) are by speaker, so no speaker is in two
@@ -47,7 +48,7 @@ from numpy.typing import NDArray
 from .. import __version__
 from ..errors import AudiolabWarning, ParameterError
 from ..validation import check_positive, check_positive_int
-from . import espeak
+from . import espeak, flite
 from ._common import (
     DatasetError,
     PathLike,
@@ -209,6 +210,13 @@ def _check_list(name: str, values: object, check, default: tuple) -> tuple:
     return checked
 
 
+def _check_voice(voice: object) -> str:
+    """An eSpeak NG voice (``"en-us"``) or a Flite voice (``"flite:rms"``)."""
+    if isinstance(voice, str) and voice.strip().lower().startswith(flite.PREFIX):
+        return flite.check_voice(voice)
+    return espeak.check_voice(voice)
+
+
 def _check_n_jobs(n_jobs: object) -> int:
     if n_jobs is None:
         return max(1, min(2, os.cpu_count() or 1))
@@ -268,11 +276,14 @@ def _speakers(params: dict[str, Any]) -> list[_Speaker]:
     speakers = []
     for index in range(n_speakers):
         rng = np.random.default_rng([seed, 1, index])
+        voice = voices[int(rng.integers(len(voices)))]
+        variant = variants[int(rng.integers(len(variants)))]
         speakers.append(
             _Speaker(
                 index=index,
-                voice=voices[int(rng.integers(len(voices)))],
-                variant=variants[int(rng.integers(len(variants)))],
+                voice=voice,
+                # eSpeak's variants change its formant synthesiser; Flite has none.
+                variant=None if voice.startswith(flite.PREFIX) else variant,
                 rate=int(rng.integers(_RATE[0], _RATE[1] + 1)),
                 pitch=int(rng.integers(_PITCH[0], _PITCH[1] + 1)),
                 pitch_range=int(rng.integers(_PITCH_RANGE[0], _PITCH_RANGE[1] + 1)),
@@ -302,7 +313,7 @@ def _parameters(
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
     snr = _check_snr(noise_snr_db)
-    voice_names = _check_list("voices", voices, espeak.check_voice, espeak.DEFAULT_VOICES)
+    voice_names = _check_list("voices", voices, _check_voice, espeak.DEFAULT_VOICES)
     variant_names = _check_list("variants", variants, espeak.check_variant, espeak.DEFAULT_VARIANTS)
     fractions = _check_fractions(splits)
     _split_counts(per_class // takes, fractions)
@@ -365,10 +376,15 @@ def _say_to_fit(word: str, speaker: _Speaker, rate: int, pitch: int, pitch_range
     from ..io import resample
 
     for _attempt in range(6):
-        y, native_sr = espeak.synthesize_native(
-            word, voice=speaker.voice, variant=speaker.variant, rate=rate, pitch=pitch,
-            pitch_range=pitch_range, volume=100,
-        )
+        if speaker.voice.startswith(flite.PREFIX):
+            y, native_sr = flite.synthesize_native(
+                word, voice=speaker.voice, rate=rate, pitch=pitch, pitch_range=pitch_range
+            )
+        else:
+            y, native_sr = espeak.synthesize_native(
+                word, voice=speaker.voice, variant=speaker.variant, rate=rate, pitch=pitch,
+                pitch_range=pitch_range, volume=100,
+            )
         y = _trim(y, native_sr)
         if native_sr != sr:
             y = resample(y, orig_sr=native_sr, target_sr=sr)
@@ -379,8 +395,8 @@ def _say_to_fit(word: str, speaker: _Speaker, rate: int, pitch: int, pitch_range
         rate = min(espeak.RATE_LIMITS[1], int(math.ceil(rate * len(y) / (0.95 * max_len))) + 1)
     raise ParameterError(
         f"the word {word!r} lasts {len(y) / sr:.2f} s even when spoken at {rate} words per "
-        f"minute, more than {_MAX_FILL:.0%} of duration={max_len / _MAX_FILL / sr:.2f} s; "
-        f"use a longer duration"
+        f"minute by {speaker.voice}, more than {_MAX_FILL:.0%} of "
+        f"duration={max_len / _MAX_FILL / sr:.2f} s; use a longer duration"
     )
 
 
@@ -651,6 +667,11 @@ def _write_manifest(folder: Path, params: dict[str, Any], rows: list[dict[str, A
         "espeak_ng": espeak.espeak_info()["version"],
         "license": "generated by audiolab with eSpeak NG; the audio is the project's own",
     }
+    if any(v.startswith(flite.PREFIX) for v in params["voices"]):
+        manifest["flite"] = flite.flite_info()["version"]
+        manifest["license"] = (
+            "generated by audiolab with eSpeak NG and Flite; the audio is the project's own"
+        )
     text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     (folder / MANIFEST).write_text(text, encoding="utf-8")
 
@@ -750,7 +771,7 @@ def make_speech_dataset(
     n_jobs: int | None = 1,
     progress: bool | None = None,
 ) -> Path:
-    """Synthesise a class-per-folder dataset of spoken words with eSpeak NG.
+    """Synthesise a class-per-folder dataset of spoken words with eSpeak NG (and Flite).
 
     Parameters
     ----------
@@ -782,7 +803,10 @@ def make_speech_dataset(
     voices, variants : list of str or None
         eSpeak voices and variants the speakers are drawn from (defaults:
         ``DEFAULT_VOICES``, ``DEFAULT_VARIANTS``; see :func:`list_voices`).
-        A variant of None means the voice's own.
+        A variant of None means the voice's own. Voices may also be Flite's
+        (``"flite:kal"``, ``"flite:awb"``, ``"flite:rms"``, ``"flite:slt"``;
+        all four are ``FLITE_VOICES``), which need the ``flite`` program;
+        variants do not apply to them.
     splits : (float, float, float)
         Train, validation and test shares, by speaker: no synthetic speaker is
         in two splits. Recorded in ``metadata.csv``'s ``split`` column.
@@ -812,7 +836,8 @@ def make_speech_dataset(
         If ``out_dir`` exists and holds something else (a dataset with other
         parameters, without ``overwrite=True``; or files not made here).
     SynthesisError
-        If eSpeak NG cannot be loaded.
+        If eSpeak NG cannot be loaded, or Flite voices are asked for and
+        the ``flite`` program is not installed.
 
     See Also
     --------
