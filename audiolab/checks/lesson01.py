@@ -293,30 +293,29 @@ def _to_int16(y):
     return np.clip(np.round(y * 32768), -32768, 32767).astype(np.int16)
 
 
-# The wrong answers return int64: their values are what a learner's int16 array
-# holds, and wider integers keep the comparison clear of int16 overflow
-# (np.abs(-32768) is -32768 in int16).
+# The wrong answers return int16, as a learner's would: compare() subtracts in
+# complex128, clear of int16 overflow (np.abs(-32768) is -32768 in int16).
 def _to_int16_32767(y):
-    return np.clip(np.round(y * 32767), -32768, 32767).astype(np.int16).astype(np.int64)
+    return np.clip(np.round(y * 32767), -32768, 32767).astype(np.int16)
 
 
 def _to_int16_no_clip(y):
-    return np.round(y * 32768).astype(np.int16).astype(np.int64)
+    return np.round(y * 32768).astype(np.int16)
 
 
 def _to_int16_clip_first(y):
-    return np.round(np.clip(y, -1.0, 1.0) * 32768).astype(np.int16).astype(np.int64)
+    return np.round(np.clip(y, -1.0, 1.0) * 32768).astype(np.int16)
 
 
 def _to_int16_truncate(y):
-    return np.clip(y * 32768, -32768, 32767).astype(np.int16).astype(np.int64)
+    return np.clip(y * 32768, -32768, 32767).astype(np.int16)
 
 
 def _validate_int16(case: Case, got) -> str | None:
     if isinstance(got, np.ndarray) and got.dtype != np.int16:
         return (f"returned an array of dtype {got.dtype}, but 16-bit PCM samples are "
                 f"int16 (use .astype(np.int16) as the last step)")
-    return compare(_to_int16(*case.args).astype(np.int64), got)
+    return compare(_to_int16(*case.args), got)
 
 
 q4 = FunctionCheck(
