@@ -121,8 +121,8 @@ def sim_to_real(args, fsdd, state):
                      f"{np.std(repeated):.3f}", "", ""))
     print(f"\n### Sim-to-real: trained on synthetic digits only, tested on all {len(fsdd):,} FSDD "
           f"recordings (goal 0.85, chance 0.10; {args.epochs} epochs)\n")
-    print(_table(["synthetic training data (voices), recipe", "synthetic test acc.", "FSDD acc.", "FSDD macro F1",
-                  "data + train s"], rows))
+    print(_table(["synthetic training data (voices), recipe", "synthetic test acc.", "FSDD acc.",
+                  "FSDD macro F1", "data + train s"], rows))
 
 
 def few_shot(args, fsdd, state):
