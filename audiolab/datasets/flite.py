@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 
 from ..errors import ParameterError
 from ._common import SynthesisError
+from .espeak import PITCH_LIMITS, RANGE_LIMITS, RATE_LIMITS, _check_int_in, check_text
 
 __all__ = ["DEFAULT_VOICES", "PREFIX", "available", "flite_info", "check_voice", "synthesize_native"]
 
@@ -157,8 +158,6 @@ def synthesize_native(
     SynthesisError
         If ``flite`` is not installed, fails, or says nothing.
     """
-    from .espeak import PITCH_LIMITS, RANGE_LIMITS, RATE_LIMITS, _check_int_in, check_text
-
     text = check_text(text)
     voice = check_voice(voice)
     rate = _check_int_in("rate", rate, RATE_LIMITS)
