@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -79,10 +80,25 @@ def test_info_lists_classes_splits_and_broken_files(tmp_path, capsys):
     assert "garbage.wav" in text and "truncated.wav" in text
 
 
+def test_verify_fsdd_passes_the_local_copy_and_names_a_damaged_recording(fsdd, tmp_path, capsys):
+    assert main(["data", "verify-fsdd", str(fsdd)]) == 0
+    assert capsys.readouterr().out == (
+        f"{fsdd}: all 3,000 recordings match the published FSDD v1.0.10\n")
+    copy = tmp_path / "recordings"
+    shutil.copytree(fsdd / "recordings", copy)
+    (copy / "6_yweweler_40.wav").write_bytes(b"RIFF....WAVE")
+    assert main(["data", "verify-fsdd", str(copy)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("audiolab: error: ") and error.count("\n") == 1
+    assert "1 recording does not match" in error
+    assert "1 corrupt (SHA-256 differs: 6_yweweler_40.wav)" in error
+
+
 @pytest.mark.parametrize(
     "argv",
     [
         ["data", "info", "/nonexistent/folder"],
+        ["data", "verify-fsdd", "/nonexistent/fsdd"],
         ["data", "speech", "OUT", "--vocabulary", "a/b"],
         ["data", "speech", "OUT", "--per-class", "0"],
         ["data", "fsdd", "OUT", "--source", "/nonexistent/fsdd"],

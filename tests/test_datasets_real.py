@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import importlib.util
 import io
+import shutil
 import tarfile
+import zipfile
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +25,7 @@ from datasets_fixtures import (
 )
 
 from audiolab.datasets import (
+    FSDD_SHA256,
     DatasetError,
     DownloadError,
     download_dataset,
@@ -26,9 +33,13 @@ from audiolab.datasets import (
     load_esc50,
     load_fsdd,
     load_mini_speech_commands,
+    real,
     train_val_test_split,
+    verify_fsdd,
 )
 from audiolab.errors import ParameterError
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # --------------------------------------------------------------------------
 # FSDD through the local copy (the conftest fixture `fsdd` skips without one)
@@ -270,3 +281,193 @@ def test_esc50_download_is_verified_too(served, tmp_path):
     ds = load_esc50(data_dir=tmp_path / "data", url=f"{url}/master.zip",
                     sha256=sha256_of(archive), load_audio=False, progress=False)
     assert len(ds) == 1 and ds.metadata["fold"].tolist() == [1]
+
+
+def test_a_checksum_mismatch_without_a_manifest_is_refused_by_the_archive(served, tmp_path):
+    www, url = served
+    archive = make_zip(www / "mini_speech_commands.zip",
+                       {"mini_speech_commands/yes/a_nohash_0.wav": wav_bytes(tone(300))})
+    data = tmp_path / "data"
+    with pytest.raises(DownloadError, match="SHA-256 does not match"):
+        download_dataset("mini_speech_commands", data_dir=data, url=f"{url}/{archive.name}",
+                         sha256="0" * 64, progress=False)
+    assert not (data / "mini_speech_commands").exists()
+    assert list((data / "downloads").iterdir()) == []
+
+
+# --------------------------------------------------------------------------
+# FSDD verified by its contents: the packaged manifest of every recording's SHA-256
+# --------------------------------------------------------------------------
+
+FSDD_PREFIX = "free-spoken-digit-dataset-1.0.10/"
+SPEAKERS = ["george", "jackson", "lucas", "nicolas", "theo", "yweweler"]
+
+
+def _manifest_file_text() -> str:
+    return resources.files("audiolab.datasets").joinpath("manifests/fsdd.sha256").read_text(
+        encoding="ascii")
+
+
+def _flip_a_byte(data: bytes, at: int = 100) -> bytes:
+    changed = bytearray(data)
+    changed[at] ^= 0xFF
+    return bytes(changed)
+
+
+@pytest.fixture
+def small_manifest(monkeypatch) -> dict[str, bytes]:
+    """Make the miniature FSDD of ``fsdd_members()`` the published one; return its members."""
+    members = fsdd_members()
+    digests = {name.rsplit("/", 1)[1]: hashlib.sha256(data).hexdigest()
+               for name, data in members.items() if name.endswith(".wav")}
+    monkeypatch.setattr(real, "_fsdd_manifest", lambda: digests)
+    return members
+
+
+@pytest.fixture
+def publish(served, monkeypatch):
+    """Serve a zip as *the* published FSDD archive, expected to have the SHA-256 ``sha256``.
+
+    By default that stays FSDD_SHA256 (which a test archive never has); None
+    makes the archive's own SHA-256 the published one (the fast path).
+    """
+    www, url = served
+
+    def publish_zip(members: dict[str, bytes], *, compression: int = zipfile.ZIP_STORED,
+                    sha256: str | None = FSDD_SHA256) -> Path:
+        archive = www / "v1.0.10.zip"
+        with zipfile.ZipFile(archive, "w") as bundle:
+            for name, data in members.items():
+                bundle.writestr(zipfile.ZipInfo(name), data, compress_type=compression)
+        remote = dataclasses.replace(real.REMOTE_DATASETS["fsdd"], url=f"{url}/v1.0.10.zip",
+                                     sha256=sha256 or sha256_of(archive))
+        monkeypatch.setitem(real.REMOTE_DATASETS, "fsdd", remote)
+        return archive
+
+    return publish_zip
+
+
+def _nothing_left(data: Path) -> None:
+    assert not (data / "fsdd").exists()
+    assert list((data / "downloads").iterdir()) == []  # the archive is deleted
+    assert [p.name for p in data.iterdir() if p.name.startswith(".")] == []  # no build folder
+
+
+def test_the_manifest_lists_the_3000_published_recordings_sorted():
+    lines = _manifest_file_text().splitlines()
+    names = [line.split("  ")[1] for line in lines]
+    assert names == sorted(names) and len(set(names)) == 3000
+    assert set(names) == {f"{d}_{s}_{t}.wav" for d in range(10) for s in SPEAKERS
+                          for t in range(50)}
+    assert all(len(line.split("  ")[0]) == 64 for line in lines)
+    assert dict(real._fsdd_manifest()) == {n: line[:64] for n, line in zip(names, lines,
+                                                                              strict=True)}
+
+
+def test_the_manifest_matches_the_local_copy_and_the_tool_rebuilds_it(fsdd, tmp_path):
+    verify_fsdd(fsdd)
+    verify_fsdd(fsdd / "recordings")
+    spec = importlib.util.spec_from_file_location("make_fsdd_manifest",
+                                                  ROOT / "tools" / "make_fsdd_manifest.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.main([str(fsdd), "--output", str(tmp_path / "fsdd.sha256")]) == 0
+    assert (tmp_path / "fsdd.sha256").read_text(encoding="ascii") == _manifest_file_text()
+    assert [p.name for p in tmp_path.iterdir()] == ["fsdd.sha256"]
+
+
+def test_a_corrupt_and_a_missing_recording_of_the_local_copy_are_named(fsdd, tmp_path):
+    copy = tmp_path / "fsdd"
+    shutil.copytree(fsdd / "recordings", copy / "recordings")
+    damaged = copy / "recordings" / "3_theo_17.wav"
+    damaged.write_bytes(_flip_a_byte(damaged.read_bytes()))
+    (copy / "recordings" / "8_lucas_2.wav").unlink()
+    (copy / "recordings" / "notes.txt").write_text("not a recording: ignored")
+    with pytest.raises(DatasetError) as caught:
+        verify_fsdd(copy)
+    message = str(caught.value)
+    assert message.startswith(f"{copy}: 2 recordings do not match the published FSDD")
+    assert "1 corrupt (SHA-256 differs: 3_theo_17.wav)" in message
+    assert "1 missing (8_lucas_2.wav)" in message
+    assert "notes.txt" not in message and "\n" not in message and "AUDIOLAB_FSDD" in message
+
+
+def test_verify_names_the_first_few_problems_and_counts_them(small_manifest, tmp_path):
+    recordings = tmp_path / "recordings"
+    recordings.mkdir()
+    for name, data in small_manifest.items():
+        if name.endswith(".wav"):
+            (recordings / name.rsplit("/", 1)[1]).write_bytes(data)
+    verify_fsdd(tmp_path)
+    for take in range(5):
+        file = recordings / f"9_bob_{take}.wav"
+        file.write_bytes(_flip_a_byte(file.read_bytes()))
+    (recordings / "0_ann_0.wav").unlink()
+    (recordings / "5_zoe_1.wav").write_bytes(b"RIFF")
+    with pytest.raises(DatasetError) as caught:
+        verify_fsdd(recordings)
+    message = str(caught.value)
+    assert ("7 recordings do not match the published FSDD v1.0.10: 5 corrupt (SHA-256 "
+            "differs: 9_bob_0.wav, 9_bob_1.wav, 9_bob_2.wav and 2 more), 1 missing "
+            "(0_ann_0.wav), 1 not in FSDD (5_zoe_1.wav). Download ") in message
+    with pytest.raises(DatasetError, match="no such folder"):
+        verify_fsdd(tmp_path / "nowhere")
+    with pytest.raises(ParameterError, match="folder"):
+        verify_fsdd(None)
+
+
+def test_a_download_with_other_bytes_but_the_published_recordings_is_accepted(
+        small_manifest, publish, tmp_path):
+    archive = publish(small_manifest)  # stored, not deflated: not the audited bytes
+    assert sha256_of(archive) != FSDD_SHA256
+    data = tmp_path / "data"
+    ds = load_fsdd(data_dir=data, load_audio=False, progress=False)
+    assert len(ds) == 120
+    assert (data / "fsdd" / FSDD_PREFIX / "recordings" / "0_ann_0.wav").is_file()
+    assert list((data / "downloads").iterdir()) == []
+    assert [p.name for p in data.iterdir() if p.name.startswith(".")] == []
+
+
+def test_the_published_recordings_rezipped_are_accepted_and_installed(fsdd, publish, tmp_path):
+    members = {f"{FSDD_PREFIX}README.md": b"# FSDD\n"}
+    members |= {f"{FSDD_PREFIX}recordings/{p.name}": p.read_bytes()
+                for p in sorted((fsdd / "recordings").glob("*.wav"))}
+    assert len(members) == 3001
+    publish(members, compression=zipfile.ZIP_STORED)
+    data = tmp_path / "data"
+    target = download_dataset("fsdd", data_dir=data, progress=False)
+    verify_fsdd(target)
+    assert len(load_fsdd(data_dir=data, load_audio=False, download=False)) == 3000
+    assert list((data / "downloads").iterdir()) == []
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "missing"])
+def test_a_download_with_a_bad_recording_is_refused_and_leaves_nothing(
+        small_manifest, publish, tmp_path, damage):
+    members = dict(small_manifest)
+    name = f"{FSDD_PREFIX}recordings/4_bob_3.wav"
+    if damage == "corrupt":
+        members[name] = _flip_a_byte(members[name])
+    else:
+        del members[name]
+    publish(members)
+    data = tmp_path / "data"
+    with pytest.raises(DownloadError) as caught:
+        load_fsdd(data_dir=data, load_audio=False, progress=False)
+    message = str(caught.value)
+    expected = ("1 corrupt (SHA-256 differs: 4_bob_3.wav)" if damage == "corrupt"
+                else "1 missing (4_bob_3.wav)")
+    assert f"1 recording does not match the published FSDD v1.0.10: {expected}" in message
+    assert f"SHA-256 is not {FSDD_SHA256}" in message and "the download was deleted" in message
+    assert "AUDIOLAB_FSDD" in message and "\n" not in message
+    _nothing_left(data)
+
+
+def test_the_fast_path_accepts_the_audited_archive_without_reading_the_recordings(
+        publish, tmp_path, monkeypatch):
+    publish(fsdd_members(), sha256=None)
+    # A manifest that these recordings could never match: only the archive's hash is used.
+    monkeypatch.setattr(real, "_fsdd_manifest", lambda: {"0_george_0.wav": "0" * 64})
+    data = tmp_path / "data"
+    assert len(load_fsdd(data_dir=data, load_audio=False, progress=False)) == 120
+    assert list((data / "downloads").iterdir()) == []

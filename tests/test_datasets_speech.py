@@ -286,3 +286,33 @@ def test_a_damaged_dataset_of_ours_is_rebuilt(tmp_path):
     (path / "up" / "0001.wav").unlink()
     make_speech_dataset(path, vocabulary=["up"], per_class=3, progress=False)
     assert (path / "up" / "0001.wav").read_bytes() == first
+
+
+class _Terminal:
+    """A stand-in stderr that says it is a terminal and keeps what is written."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_a_big_dataset_shows_progress_in_a_terminal_and_none_elsewhere(tmp_path, monkeypatch, capfd):
+    # A notebook kernel's stderr is no terminal: a lesson on an empty cache must
+    # print nothing there (nbval compares it), while a terminal user sees the bar.
+    arguments = {"vocabulary": ["up", "down"], "per_class": 250, "duration": 0.5,
+                 "noise_snr_db": None}
+    make_speech_dataset(tmp_path / "quiet", **arguments)
+    assert capfd.readouterr().err == ""
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    make_speech_dataset(tmp_path / "shown", **arguments)
+    assert "500/500" in terminal.text

@@ -18,7 +18,8 @@ Real recordings
     :func:`load_fsdd` (Free Spoken Digit Dataset, the course's real digits),
     :func:`load_mini_speech_commands`, :func:`load_esc50`: a local copy, or a
     verified download (:func:`download_dataset`). :func:`export_fsdd` writes
-    FSDD as train/test class folders.
+    FSDD as train/test class folders; :func:`verify_fsdd` checks a copy
+    against the SHA-256 of every published recording.
 Splits
     :func:`train_val_test_split` (stratified, or by speaker with ``groups``)
     and :func:`kfold`.
@@ -59,6 +60,7 @@ from .real import (
     load_esc50,
     load_fsdd,
     load_mini_speech_commands,
+    verify_fsdd,
 )
 from .speech import (
     COMMAND_WORDS,
@@ -106,6 +108,7 @@ __all__ = [
     "load_mini_speech_commands",
     "load_esc50",
     "export_fsdd",
+    "verify_fsdd",
     "download_dataset",
     "REMOTE_DATASETS",
     "FSDD_URL",

@@ -11,6 +11,7 @@ import errno
 import hashlib
 import os
 import shutil
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -184,23 +185,35 @@ def tree_sha256(entries: list[tuple[str, str]]) -> str:
 
 
 def auto_progress(progress: bool | None, n_items: int, threshold: int = 500) -> bool:
-    """Resolve ``progress=None`` to "on for big jobs"; validate booleans."""
+    """Resolve ``progress=None`` to "on for big jobs, in a terminal"; validate booleans.
+
+    A bar is shown by default only when stderr is a terminal: in a notebook
+    kernel (whose stderr is not one) or a log file a text bar is noise, and a
+    lesson's stored outputs would then depend on whether the cache was warm.
+    """
     if progress is None:
-        return n_items >= threshold
+        return n_items >= threshold and _stderr_is_terminal()
     if not isinstance(progress, bool):
         raise ParameterError(f"progress must be True, False or None, got {progress!r}")
     return progress
 
 
-def progress_bar(total: int, *, enabled: bool, desc: str, unit: str = "clip"):
-    """A text tqdm bar on stderr (imported lazily), or a do-nothing stand-in.
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
+    except (AttributeError, ValueError):  # replaced or closed streams
+        return False
 
-    Plain text rather than a notebook widget: lessons store their outputs and
-    the project's nbval sanitiser recognises tqdm's text bars.
+
+def progress_bar(total: int, *, enabled: bool, desc: str, unit: str = "clip"):
+    """A tqdm bar (imported lazily), or a do-nothing stand-in.
+
+    ``tqdm.auto`` draws a widget in a notebook (asked for with ``progress=True``)
+    and a text bar on stderr in a terminal.
     """
     if not enabled:
         return _NoBar()
-    from tqdm import tqdm
+    from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=desc, unit=unit, leave=False)
 

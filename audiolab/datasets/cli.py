@@ -9,6 +9,7 @@
     audiolab data fsdd OUT_DIR [--source PATH] [--sr HZ] [--words] [--overwrite] [--quiet]
     audiolab data info DIR
     audiolab data download {fsdd,mini_speech_commands,esc50} [--data-dir DIR] [--sha256 HEX]
+    audiolab data verify-fsdd PATH
 
 Errors are :class:`~audiolab.errors.AudiolabError`\\ s, which ``audiolab.cli``
 prints as one line with exit status 2. Only this module's ``register`` is
@@ -110,14 +111,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     download = commands.add_parser(
         "download",
         help="download and verify a published dataset",
-        description="Download a dataset archive, check its SHA-256 and extract it into "
-        "the data folder ($AUDIOLAB_DATA or ~/.cache/audiolab).",
+        description="Download a dataset archive, check its SHA-256 (for FSDD, failing "
+        "that, every recording's) and extract it into the data folder ($AUDIOLAB_DATA or "
+        "~/.cache/audiolab).",
     )
     download.add_argument("name", choices=["fsdd", "mini_speech_commands", "esc50"])
     download.add_argument("--data-dir", metavar="DIR", help="where datasets live")
     download.add_argument("--sha256", metavar="HEX",
                           help="the archive's SHA-256 (required when none is published)")
     download.set_defaults(func=_run_download)
+
+    verify = commands.add_parser(
+        "verify-fsdd",
+        help="check a copy of FSDD against the SHA-256 of every published recording",
+        description="Check that PATH holds the 3,000 recordings of FSDD v1.0.10 unchanged "
+        "(each one's SHA-256 against the manifest shipped with audiolab); name the corrupt, "
+        "missing or unknown ones otherwise (exit status 2).",
+    )
+    verify.add_argument("path", metavar="PATH",
+                        help="the copy: its root (holding recordings/) or the folder of WAVs")
+    verify.set_defaults(func=_run_verify_fsdd)
 
 
 def _vocabulary(text: str) -> str | list[str]:
@@ -180,6 +193,14 @@ def _run_download(args: argparse.Namespace) -> int:
 
     path = download_dataset(args.name, data_dir=args.data_dir, sha256=args.sha256)
     print(path)
+    return 0
+
+
+def _run_verify_fsdd(args: argparse.Namespace) -> int:
+    from .real import _fsdd_manifest, verify_fsdd
+
+    verify_fsdd(args.path)
+    print(f"{args.path}: all {len(_fsdd_manifest()):,} recordings match the published FSDD v1.0.10")
     return 0
 
 

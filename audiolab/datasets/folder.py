@@ -416,7 +416,8 @@ def load_folder(
         False reads only the files' headers (to find broken ones) and leaves
         ``clips`` None: for pipelines that load files themselves.
     progress : bool or None
-        Show a progress bar; None shows one for 500 files or more.
+        Show a progress bar; None shows one for 500 files or more, in a terminal
+        (a notebook shows none unless asked: True draws a widget there).
 
     Returns
     -------

@@ -2,9 +2,19 @@
 
 Each loader reads a local copy when there is one (a ``path`` argument, an
 environment variable, or the folder under :func:`data_home`) and otherwise
-downloads the published archive with pooch, checks its SHA-256 and extracts
-it safely (no member may leave the target folder; no links). An archive
+downloads the published archive with pooch, verifies it and extracts it
+safely (no member may leave the target folder; no links). An archive
 without a known checksum is never downloaded unverified: pass ``sha256=``.
+
+Mini Speech Commands and ESC-50 are verified by the SHA-256 of the archive.
+FSDD is verified by its contents: GitHub makes its tag archive on demand and
+does not promise the same bytes forever (a new compression changes the
+archive's SHA-256, not the recordings). The archive is accepted when its
+SHA-256 is :data:`FSDD_SHA256` (the fast path) or, failing that, when every
+recording extracted from it has the SHA-256 listed in the manifest shipped
+with the package (``audiolab/datasets/manifests/fsdd.sha256``, rebuilt by
+``tools/make_fsdd_manifest.py``). :func:`verify_fsdd` checks any copy
+against the same manifest.
 
 ========================  ==========================  =====================
 dataset                   environment variable        folder in data_home()
@@ -21,14 +31,17 @@ digits); lesson 09 tests on real recordings, lesson 10 transfers to them.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import os
 import re
 import stat
 import tarfile
 import zipfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -42,6 +55,7 @@ from ._common import (
     auto_progress,
     building,
     data_home,
+    file_sha256,
     install_folder,
 )
 from .folder import (
@@ -62,6 +76,7 @@ __all__ = [
     "load_mini_speech_commands",
     "load_esc50",
     "export_fsdd",
+    "verify_fsdd",
     "FSDD_URL",
     "FSDD_SHA256",
     "MINI_SPEECH_COMMANDS_URL",
@@ -73,9 +88,11 @@ __all__ = [
 #: FSDD v1.0.10 (3,000 recordings, 6 speakers), GitHub's archive of the tag.
 FSDD_URL = "https://github.com/Jakobovski/free-spoken-digit-dataset/archive/refs/tags/v1.0.10.zip"
 #: SHA-256 of that archive (16,419,872 bytes) as recorded in a public audit of
-#: the v1.0.10 tag (commit d6938f9bf1545aa66d8489fc9f1385a7abd64282). GitHub
-#: makes tag archives on demand; if it ever changes their compression, this
-#: check fails rather than accept different bytes.
+#: the v1.0.10 tag (commit d6938f9bf1545aa66d8489fc9f1385a7abd64282): the fast
+#: path of the download's verification. GitHub makes tag archives on demand
+#: and may change their compression; an archive with another SHA-256 is then
+#: accepted only if every recording in it has the SHA-256 listed in the
+#: package's manifest (see :func:`verify_fsdd`).
 FSDD_SHA256 = "c680098f5d2355ba7cc4bd8b0ca9e0a24c00ebe3b4c552208889a4d28d4fbc2b"
 
 #: The mini Speech Commands set of TensorFlow's audio tutorial (8 words x 1,000 clips).
@@ -231,7 +248,13 @@ def download_dataset(
     The archive is fetched with pooch, its SHA-256 checked (a mismatch
     deletes the download and raises), and extracted into a hidden folder
     that is renamed to ``data_dir/<name>`` only when complete. The archive
-    is then deleted. If ``data_dir/<name>`` exists already it is returned.
+    is then deleted, whether it was accepted or not. If ``data_dir/<name>``
+    exists already it is returned.
+
+    FSDD is verified by its contents too: an archive whose SHA-256 differs
+    (GitHub may compress its tag archives differently one day) is accepted
+    when every recording in it has the SHA-256 listed in the package's
+    manifest (:func:`verify_fsdd`), and refused otherwise.
 
     Parameters
     ----------
@@ -244,9 +267,10 @@ def download_dataset(
         ``sha256``.
     sha256 : str or None
         The archive's SHA-256; None uses the published one. Required when
-        none is published (mini Speech Commands) or with ``url``.
+        none is published (mini Speech Commands) or with ``url``. For FSDD
+        a mismatch falls back to checking the recordings.
     progress : bool or None
-        Show pooch's download bar; None shows it.
+        Show pooch's download bar; None shows it when stderr is a terminal.
 
     Returns
     -------
@@ -258,7 +282,8 @@ def download_dataset(
     DownloadError
         If there is no checksum to verify against, the download fails (the
         message says how to get the data by hand), the checksum does not
-        match, or the archive holds a member that would escape the folder.
+        match (for FSDD: nor do the recordings, named in the message), or
+        the archive holds a member that would escape the folder.
     ParameterError
         If an argument is invalid.
 
@@ -295,21 +320,49 @@ def download_dataset(
     target = base / remote.name
     if target.is_dir() and any(target.iterdir()):
         return target
-    show = True if progress is None else auto_progress(progress, 1)
-
-    import pooch
-
+    show = auto_progress(progress, 1, threshold=1)
     downloads = base / "downloads"
     downloads.mkdir(parents=True, exist_ok=True)
-    suffix = ".zip" if address.lower().endswith(".zip") else ".tar.gz" if address.lower().endswith(
-        (".tar.gz", ".tgz")) else ".archive"
+    lower = address.lower()
+    suffix = (".zip" if lower.endswith(".zip")
+              else ".tar.gz" if lower.endswith((".tar.gz", ".tgz")) else ".archive")
     file_name = f"{remote.name}-{digest[:12]}{suffix}"
+    check_contents = _CONTENT_CHECKS.get(remote.name)
+    # With a content check, pooch must not reject an archive whose bytes differ: we decide.
+    archive = _retrieve(remote, address, None if check_contents else digest,
+                        downloads / file_name, show)
+    try:
+        fast = check_contents is None or file_sha256(archive) == digest
+        with building(target) as work:
+            _safe_extract(archive, work)
+            problem = None if fast else check_contents(work)
+            if problem is not None:
+                raise DownloadError(
+                    f"the download of {address} is not {remote.title} as published: its "
+                    f"SHA-256 is not {digest}, and {problem} (the download was deleted). Try "
+                    f"again later. " + _how_to_get(remote)
+                )
+            if not install_folder(work, target, replace=False) and not target.is_dir():
+                raise DownloadError(f"{target}: could not be created")
+    except zipfile.BadZipFile as error:
+        raise DownloadError(f"{archive}: the archive is damaged ({error})") from None
+    finally:
+        archive.unlink(missing_ok=True)
+    return target
+
+
+def _retrieve(remote: RemoteDataset, address: str, digest: str | None, file: Path,
+              show: bool) -> Path:
+    """Download ``address`` to ``file`` with pooch, which checks ``digest`` unless it is None."""
+    import pooch
+
     logger = pooch.get_logger()
     level = logger.level
     logger.setLevel("WARNING")
     try:
-        archive = Path(pooch.retrieve(address, known_hash=f"sha256:{digest}", fname=file_name,
-                                      path=downloads, progressbar=show))
+        known_hash = None if digest is None else f"sha256:{digest}"
+        return Path(pooch.retrieve(address, known_hash=known_hash, fname=file.name,
+                                   path=file.parent, progressbar=show))
     except ValueError as error:
         if "hash" in str(error).lower():
             raise DownloadError(
@@ -325,16 +378,6 @@ def download_dataset(
         ) from None
     finally:
         logger.setLevel(level)
-
-    try:
-        with building(target) as work:
-            _safe_extract(archive, work)
-            if not install_folder(work, target, replace=False) and not target.is_dir():
-                raise DownloadError(f"{target}: could not be created")
-    except zipfile.BadZipFile as error:
-        raise DownloadError(f"{archive}: the archive is damaged ({error})") from None
-    archive.unlink(missing_ok=True)
-    return target
 
 
 def _locate(remote: RemoteDataset, path: PathLike | None, find, download: bool,
@@ -487,13 +530,14 @@ def load_fsdd(
         If no copy is found and it cannot be downloaded: the message gives
         the address, the environment variable and the folder to use.
     DownloadError
-        If a download fails its checksum or is unsafe.
+        If a download fails its verification (:func:`download_dataset`) or
+        is unsafe.
     ParameterError
         If an argument is invalid.
 
     See Also
     --------
-    load_folder, speech_digits, train_val_test_split
+    load_folder, speech_digits, train_val_test_split, verify_fsdd
 
     Examples
     --------
@@ -572,6 +616,143 @@ def load_fsdd(
         broken=[p for p, _ in broken],
         root=recordings,
     )
+
+
+# ---------------------------------------------------------------------------
+# FSDD: verification by content (every recording's SHA-256)
+# ---------------------------------------------------------------------------
+
+#: The manifest in the package: ``sha256  file name`` per recording, as sha256sum prints it.
+_FSDD_MANIFEST = "manifests/fsdd.sha256"
+_MANIFEST_LINE = re.compile(r"^([0-9a-f]{64})  (\S+)$")
+_SHOWN = 3  # file names shown per kind of problem in a message
+
+
+def _manifest_text(digests: Mapping[str, str]) -> str:
+    """``digests`` (file name -> SHA-256) as lines ``sha256  name``, sorted by name."""
+    return "".join(f"{digests[name]}  {name}\n" for name in sorted(digests))
+
+
+def _parse_manifest(text: str, source: str) -> dict[str, str]:
+    """The file name -> SHA-256 table of a manifest made by :func:`_manifest_text`."""
+    digests = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        match = _MANIFEST_LINE.match(line)
+        if match is None or match.group(2) in digests:
+            raise DatasetError(f"{source}, line {number}: not 'sha256  name' or a repeated name")
+        digests[match.group(2)] = match.group(1)
+    return digests
+
+
+def _fsdd_digests(folder: Path) -> dict[str, str]:
+    """The SHA-256 of every FSDD recording (``{digit}_{speaker}_{take}.wav``) in ``folder``."""
+    return {file.name: file_sha256(file) for file in _fsdd_files(folder) if file.is_file()}
+
+
+@functools.cache
+def _fsdd_manifest() -> Mapping[str, str]:
+    """The published recordings' SHA-256s, read once from the package data."""
+    from importlib.resources import files
+
+    try:
+        text = files(__package__).joinpath(_FSDD_MANIFEST).read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as error:
+        raise DatasetError(
+            f"the FSDD manifest {_FSDD_MANIFEST} is missing from the installed audiolab "
+            f"({error}); reinstall audiolab"
+        ) from None
+    return MappingProxyType(_parse_manifest(text, _FSDD_MANIFEST))
+
+
+def _some(names: list[str]) -> str:
+    shown = ", ".join(names[:_SHOWN])
+    return shown + (f" and {len(names) - _SHOWN:,} more" if len(names) > _SHOWN else "")
+
+
+def _fsdd_mismatch(folder: Path) -> str | None:
+    """How the recordings in ``folder`` differ from the manifest, in one line; None if not.
+
+    ``folder`` is an FSDD copy (searched like :func:`load_fsdd` does) or its
+    recordings. Files that are not recordings are ignored.
+    """
+    expected = _fsdd_manifest()
+    recordings = _find_fsdd(folder) or folder
+    corrupt, missing = [], []
+    for name in sorted(expected):
+        file = recordings / name
+        if not file.is_file():
+            missing.append(name)
+            continue
+        try:
+            if file_sha256(file) != expected[name]:
+                corrupt.append(name)
+        except OSError:
+            corrupt.append(name)
+    extra = sorted(p.name for p in _fsdd_files(recordings) if p.name not in expected)
+    total = len(corrupt) + len(missing) + len(extra)
+    if total == 0:
+        return None
+    parts = [f"{len(corrupt):,} corrupt (SHA-256 differs: {_some(corrupt)})"] if corrupt else []
+    parts += [f"{len(missing):,} missing ({_some(missing)})"] if missing else []
+    parts += [f"{len(extra):,} not in FSDD ({_some(extra)})"] if extra else []
+    verb = "does" if total == 1 else "do"
+    return (f"{total:,} recording{'' if total == 1 else 's'} {verb} not match the published "
+            f"FSDD v1.0.10: " + ", ".join(parts))
+
+
+#: Datasets verified by their contents when the archive's SHA-256 differs.
+_CONTENT_CHECKS: dict[str, Callable[[Path], str | None]] = {"fsdd": _fsdd_mismatch}
+
+
+def verify_fsdd(folder: PathLike) -> None:
+    """Check a copy of FSDD against the SHA-256 of every published recording.
+
+    Every one of the 3,000 recordings of v1.0.10 must be present with the
+    SHA-256 listed in the manifest shipped with the package, and no other
+    ``{digit}_{speaker}_{take}.wav`` may be there. Other files (a README,
+    ``speakers.json``) are ignored. All 27 MB are read.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        The copy: its root (holding ``recordings/``), or the folder of WAVs.
+
+    Raises
+    ------
+    DatasetError
+        If the folder does not exist, or recordings are corrupt (their
+        SHA-256 differs), missing or unknown: the message gives the counts
+        and names the first few of each, then how to get a fresh copy.
+    ParameterError
+        If ``folder`` is not a path.
+
+    See Also
+    --------
+    load_fsdd, download_dataset
+
+    Examples
+    --------
+    >>> verify_fsdd("../shared/datasets/fsdd")  # doctest: +SKIP
+    >>> verify_fsdd("damaged")  # doctest: +SKIP
+    Traceback (most recent call last):
+      ...
+    DatasetError: damaged: 2 recordings do not match the published FSDD v1.0.10 ...
+
+    The message goes on: ``1 corrupt (SHA-256 differs: 0_george_0.wav),
+    1 missing (7_theo_49.wav)``, then how to get the data.
+
+    Data: FSDD, CC BY-SA 4.0. Used from lesson 04 on (lesson 09 tests on
+    FSDD); a downloaded copy is checked this way before it is installed.
+    """
+    remote = REMOTE_DATASETS["fsdd"]
+    folder = as_path("folder", folder)
+    if not folder.is_dir():
+        raise DatasetError(f"{folder}: no such folder (expected {remote.title})")
+    problem = _fsdd_mismatch(folder)
+    if problem is not None:
+        raise DatasetError(f"{folder}: {problem}. " + _how_to_get(remote))
 
 
 # ---------------------------------------------------------------------------
@@ -838,7 +1019,7 @@ def export_fsdd(
     download : bool
         Download FSDD if no local copy is found.
     progress : bool or None
-        Show a progress bar; None shows one (3,000 files).
+        Show a progress bar; None shows one in a terminal (3,000 files).
 
     Returns
     -------

@@ -816,7 +816,8 @@ def make_speech_dataset(
     n_jobs : int or None
         Worker processes (None: up to 2). Output does not depend on it.
     progress : bool or None
-        Show a progress bar; None shows one for 500 clips or more.
+        Show a progress bar; None shows one for 500 clips or more, in a terminal
+        (a notebook shows none unless asked: True draws a widget there).
 
     Returns
     -------
