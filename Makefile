@@ -8,6 +8,10 @@ STAMP  := $(VENV)/.installed-stamp
 # Parallel workers for the test suite; notebooks run one kernel per worker.
 JOBS   ?= auto
 LAB_PORT ?= 8888
+# nbval compares the notebooks' stored outputs; see CONTRIBUTING.md for what it
+# compares and what tests/notebook_expectations.yml asserts instead.
+NBVAL     := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --durations=10
+NOTEBOOKS := notebooks solutions exercises
 # A local copy of the Free Spoken Digit Dataset, if there is one beside the
 # project, saves the download (lessons and tests read it through load_fsdd).
 FSDD_COPY := $(abspath ../shared/datasets/fsdd)
@@ -15,11 +19,12 @@ ifneq ($(wildcard $(FSDD_COPY)/recordings),)
 export AUDIOLAB_FSDD ?= $(FSDD_COPY)
 endif
 
-.PHONY: help install lab site test test-fast exercises execute bench clean
+.PHONY: help install lab site test test-fast test-notebooks exercises execute bench clean
 
 help:
 	@echo "make lab        build .venv (once) and open JupyterLab at the first lesson"
 	@echo "make test       build .venv (once) and run the whole test suite"
+	@echo "make test-notebooks  the notebooks alone (nbval and their expectations)"
 	@echo "make site       build the course website into _site/ (stored outputs, nothing is run)"
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make execute    re-run lessons and solutions and store their outputs"
@@ -69,9 +74,12 @@ test: $(STAMP)
 	    echo "To run them, apt-get install $$missing, or as root: make test AUDIOLAB_INSTALL_PACKAGES=1"; \
 	  fi; \
 	fi
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile \
-		--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-		tests notebooks solutions exercises
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) tests $(NOTEBOOKS)
+
+# The notebooks alone: CI runs them once more on another of TensorFlow's CPU code
+# paths (TF_ENABLE_ONEDNN_OPTS=0), as a learner's different processor would.
+test-notebooks: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) $(NOTEBOOKS)
 
 # The unit tests alone, without the notebooks.
 test-fast: $(STAMP)

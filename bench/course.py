@@ -4,7 +4,9 @@
 
 Peak memory is the kernel process's high-water mark of resident memory
 (VmHWM), read just before the kernel shuts down; a 2 GB Binder session must
-hold it. Goals: lessons 00-06 under 60 s and under 1 GB each.
+hold it beside the Jupyter server. The budget of every lesson, on a 2-core
+machine: at most 1,500 MB, and 60 s for lessons 00-06, 90 s from lesson 07 on
+(they load TensorFlow and train).
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+MEMORY_BUDGET_MB = 1500
+
+
+def time_budget_s(path: Path) -> float:
+    """60 s for lessons 00-06, 90 s for the later ones (by the notebook's number)."""
+    number = path.name.split("_", 1)[0]
+    return 60.0 if number.isdigit() and int(number) <= 6 else 90.0
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -55,10 +64,13 @@ def main(argv: list[str] | None = None) -> int:
     for path in paths:
         seconds, memory = run(path.resolve())
         total += seconds
-        budget = "ok" if seconds < 60 and memory < 1024 else "OVER"
+        limit = time_budget_s(path)
+        within = seconds <= limit and memory <= MEMORY_BUDGET_MB
+        budget = f"{'ok' if within else 'OVER'} ({limit:.0f} s)"
         rows.append((str(path.resolve().relative_to(ROOT)), seconds, memory, budget))
         print(f"  {rows[-1][0]}: {seconds:.1f} s, {memory:.0f} MB", file=sys.stderr)
-    print("| notebook | wall time (s) | kernel peak memory (MB) | within 60 s / 1 GB |")
+    print(f"| notebook | wall time (s) | kernel peak memory (MB) | within budget "
+          f"({MEMORY_BUDGET_MB:,} MB; time) |")
     print("|---|---:|---:|---|")
     for name, seconds, memory, budget in rows:
         print(f"| {name} | {seconds:.1f} | {memory:.0f} | {budget} |")
