@@ -76,8 +76,8 @@ test: $(STAMP)
 	fi
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) tests $(NOTEBOOKS)
 
-# The notebooks alone: CI runs them once more on another of TensorFlow's CPU code
-# paths (TF_ENABLE_ONEDNN_OPTS=0), as a learner's different processor would.
+# The notebooks alone: CI runs them again on both of TensorFlow's CPU code paths
+# (TF_ENABLE_ONEDNN_OPTS=0 and =1), as learners' different processors would.
 test-notebooks: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) $(NOTEBOOKS)
 

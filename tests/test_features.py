@@ -634,8 +634,10 @@ def test_extract_batch_equals_per_clip(clips, kind):
 
 def test_extract_batch_list_chunks_and_options(clips):
     default = F.extract_batch(clips, 16000)
-    np.testing.assert_array_equal(
-        F.extract_batch(list(clips), 16000, chunk_size=1), default
+    # Chunks change the shapes of the matrix products, and with them the order
+    # of the additions of some BLAS kernels: float32 rounding, a few ulps of dB.
+    np.testing.assert_allclose(
+        F.extract_batch(list(clips), 16000, chunk_size=1), default, rtol=0, atol=1e-4
     )
     # logmel is relative to ref=1.0 per clip: a clip 10x quieter is 20 dB lower.
     loud = noise(16000)[np.newaxis]
