@@ -1,0 +1,86 @@
+"""Writing files safely: one atomic write and one JSON encoder for the whole package.
+
+Every file audiolab writes (audio, statistics, models, sidecars, C arrays,
+manifests) goes through :func:`atomic_write`: the content is written to a
+hidden temporary file in the same folder, then renamed over the target, so an
+interrupted write never leaves half a file behind and a reader sees either
+the old file or the new one. :func:`to_json` turns NumPy values, tuples and
+paths into plain JSON.
+
+This module is the lowest layer of the package: it imports nothing from
+audiolab.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import uuid
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["atomic_write", "json_ready", "to_json"]
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it into place if the block succeeds.
+
+    The temporary name is hidden (it starts with a dot), unique to the
+    process, and keeps the target's ending, since some writers (Keras,
+    soundfile) choose the format by it. If the block raises, the temporary
+    file is removed and ``path`` is left as it was.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write. Its folder must exist.
+
+    Yields
+    ------
+    pathlib.Path
+        Where to write the content.
+
+    Examples
+    --------
+    >>> with atomic_write("settings.json") as temporary:  # doctest: +SKIP
+    ...     temporary.write_text("{}")
+    """
+    path = Path(path)
+    temporary = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}{path.suffix}")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+
+
+def json_ready(value: Any) -> Any:
+    """NumPy scalars and arrays, tuples, mappings and paths as plain JSON values.
+
+    Examples
+    --------
+    >>> json_ready({"mean": np.float32(0.5), "shape": (2, 3)})
+    {'mean': 0.5, 'shape': [2, 3]}
+    """
+    if isinstance(value, Mapping):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return json_ready(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    return value
+
+
+def to_json(value: Any) -> str:
+    """``value`` as indented JSON with sorted keys (see :func:`json_ready`)."""
+    return json.dumps(json_ready(value), indent=2, sort_keys=True)
