@@ -50,6 +50,8 @@ from .validation import (
 
 __all__ = [
     "SPEECH_DEFAULTS",
+    "SPEECH_FEATURES",
+    "SPEECH_TOP_DB",
     "amplitude_to_db",
     "chroma",
     "chroma_filterbank",
@@ -57,6 +59,7 @@ __all__ = [
     "db_to_power",
     "deltas",
     "extract_batch",
+    "floor_per_clip",
     "fft_frequencies",
     "hz_to_mel",
     "mel_filterbank",
@@ -84,6 +87,19 @@ SPEECH_DEFAULTS = MappingProxyType(
         "fmin": 20.0,
         "fmax": None,
     }
+)
+
+#: The decibel range of the course's log-mel features: each clip's floor lies
+#: this far below its own loudest bin (``power_to_db(..., top_db=80)``).
+SPEECH_TOP_DB = 80.0
+
+#: The feature settings a model is trained with and saved with (the model
+#: card's ``features``): :data:`SPEECH_DEFAULTS` without ``sr`` (the card
+#: keeps it apart), ``kind`` and ``top_db``; exactly the keywords of
+#: :func:`extract_batch` and :class:`audiolab.models.AudioFeatures`. Read-only.
+SPEECH_FEATURES = MappingProxyType(
+    {"kind": "logmel", **{k: v for k, v in SPEECH_DEFAULTS.items() if k != "sr"},
+     "top_db": SPEECH_TOP_DB}
 )
 
 # Padding modes that make sense for centred frames (as in librosa.stft).
@@ -1663,24 +1679,44 @@ def _check_finite_clips(ys: NDArray) -> None:
         raise ParameterError(f"ys[{first}] contains NaN or infinite samples")
 
 
+def floor_per_clip(db: NDArray[np.floating], top_db: float | None) -> NDArray[np.floating]:
+    """Raise every value of each clip to at least its own maximum minus ``top_db``.
+
+    ``db`` is shaped ``(n_clips, ...)``; each clip's floor is measured from its
+    own loudest value, as :func:`power_to_db` does for one clip. None leaves
+    ``db`` as it is. Used by :func:`extract_batch` and the streaming
+    detector, which must agree to the last bit.
+
+    Examples
+    --------
+    >>> floor_per_clip(np.array([[0.0, -100.0], [-10.0, -20.0]]), 80.0)
+    array([[  0., -80.],
+           [-10., -20.]])
+    """
+    if top_db is None:
+        return db
+    axes = tuple(range(1, db.ndim))
+    return np.maximum(db, db.max(axis=axes, keepdims=True) - top_db)
+
+
 def extract_batch(
     ys: NDArray[np.floating] | Sequence[NDArray[np.floating]],
     sr: float,
     *,
-    kind: str = "logmel",
-    n_fft: int = 512,
-    hop_length: int = 160,
-    win_length: int | None = 400,
+    kind: str = SPEECH_FEATURES["kind"],
+    n_fft: int = SPEECH_DEFAULTS["n_fft"],
+    hop_length: int = SPEECH_DEFAULTS["hop_length"],
+    win_length: int | None = SPEECH_DEFAULTS["win_length"],
     window: str | tuple | NDArray | Callable[[int], NDArray] = "hann",
     center: bool = True,
     pad_mode: str = "constant",
-    n_mels: int = 40,
-    n_mfcc: int = 13,
-    fmin: float = 20.0,
-    fmax: float | None = None,
+    n_mels: int = SPEECH_DEFAULTS["n_mels"],
+    n_mfcc: int = SPEECH_DEFAULTS["n_mfcc"],
+    fmin: float = SPEECH_DEFAULTS["fmin"],
+    fmax: float | None = SPEECH_DEFAULTS["fmax"],
     htk: bool = False,
     mel_norm: str | float | None = "slaney",
-    top_db: float | None = 80.0,
+    top_db: float | None = SPEECH_TOP_DB,
     lifter: float = 0,
     chunk_size: int | None = None,
 ) -> NDArray[np.float32]:
@@ -1817,10 +1853,7 @@ def extract_batch(
             features = flat.reshape(n_chunk, n_frames, n_mels)
         if kind in ("logmel", "mfcc"):
             # power_to_db with ref=1.0, and top_db measured from each clip's own maximum.
-            features = 10.0 * np.log10(np.maximum(1e-10, features))
-            if top_db is not None:
-                floor = features.max(axis=(1, 2), keepdims=True) - top_db
-                features = np.maximum(features, floor)
+            features = floor_per_clip(10.0 * np.log10(np.maximum(1e-10, features)), top_db)
         if kind == "mfcc":
             features = _dct_mfcc(
                 features,

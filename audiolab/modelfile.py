@@ -13,8 +13,9 @@ Schema (``format_version`` 1)
 -----------------------------
 Required: ``class_names`` (list of str), ``sr`` (Hz), ``n_samples``.
 Required to compute features (every ``.tflite``, every export):
-``features`` (the keywords of :func:`audiolab.features.extract_batch` plus
-``kind``). Written by audiolab: ``format`` (``"audiolab-model"`` or
+``features``, the keywords of :func:`audiolab.features.extract_batch` plus
+``kind``, with at least ``kind``, ``n_fft``, ``hop_length``, ``n_mels`` (and
+``n_mfcc`` for MFCCs); the others default as in ``extract_batch``. Written by audiolab: ``format`` (``"audiolab-model"`` or
 ``"audiolab-tflite"``), ``format_version``, ``model`` (one of
 :data:`MODEL_KINDS` or a name), ``input`` (``"waveform"`` or
 ``"features"``). Anything else (``training``, ``test``, ``split``,
@@ -130,6 +131,11 @@ class ModelCard:
                     f"{source}: unknown feature kind {features.get('kind')!r} (known: "
                     f"{', '.join(FEATURE_KINDS)})"
                 )
+            if needs_features:
+                shape_keys = ("kind", "n_fft", "hop_length", "n_mels") + (
+                    ("n_mfcc",) if features.get("kind") == "mfcc" else ())
+                require(features, shape_keys, source=source,
+                        hint="the feature settings lack {missing}")
             features = dict(features)
         known = {"class_names", "sr", "n_samples", "features", "model"}
         return cls(class_names=[str(c) for c in names], sr=sr, n_samples=n_samples,

@@ -33,20 +33,16 @@ training script had:
 and :func:`load_model` reads it back with ``safe_mode=True``.
 
 TensorFlow is imported by this module (about 600 MB): ``import audiolab``
-does not load it. The import silences TensorFlow's start-up messages unless
-``TF_CPP_MIN_LOG_LEVEL`` is set below 2.
+does not load it. The import drops TensorFlow's start-up banner unless
+``TF_CPP_MIN_LOG_LEVEL`` asks for informational messages
+(:func:`audiolab.quiet.import_keras`); it changes no environment variable.
 
 Taught in lessons 07 (a CNN on spectrograms) and 08 (RNNs on sequences).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import sys
-import uuid
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -55,6 +51,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .errors import AudiolabError, ParameterError
+from .features import SPEECH_DEFAULTS, SPEECH_FEATURES
+from .files import atomic_write
+from .modelfile import FEATURE_KINDS, KERAS_ENTRY, MODEL_KINDS, add_card_to_keras, read_keras_card
+from .quiet import import_keras
 from .validation import (
     check_bool,
     check_choice,
@@ -63,48 +63,7 @@ from .validation import (
     check_probability,
 )
 
-
-def _import_keras():
-    """Import TensorFlow and Keras, keeping TensorFlow's C++ start-up banner off stderr.
-
-    TensorFlow 2.21 prints an absl warning and a oneDNN note to file
-    descriptor 2 when it loads, whatever ``TF_CPP_MIN_LOG_LEVEL`` says; in
-    Jupyter they land in the notebook. They are dropped when the level is 2
-    or more (the default set here), and only while TensorFlow loads.
-    """
-    if "tensorflow" in sys.modules:
-        import keras
-
-        return keras
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    quiet = os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0").strip() in ("2", "3")
-    with _stderr_silenced(quiet):
-        import keras
-        import tensorflow  # noqa: F401
-    return keras
-
-
-@contextlib.contextmanager
-def _stderr_silenced(enabled: bool):
-    if not enabled:
-        yield
-        return
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError, AttributeError):  # no real file descriptor 2
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
-keras = _import_keras()
+keras = import_keras()
 layers = keras.layers
 ops = keras.ops
 
@@ -126,11 +85,8 @@ __all__ = [
     "MODEL_KINDS",
 ]
 
-#: The builders by name, as the ``audiolab train --model`` option spells them.
-MODEL_KINDS = ("cnn", "rnn", "crnn")
 #: The name of the entry :func:`save_model` adds to the ``.keras`` zip file.
-METADATA_ENTRY = "audiolab.json"
-_FEATURE_KINDS = ("logmel", "mfcc")
+METADATA_ENTRY = KERAS_ENTRY
 
 
 # ---------------------------------------------------------------------------
@@ -193,21 +149,21 @@ class AudioFeatures(layers.Layer):
     def __init__(
         self,
         *,
-        sr: int = 16000,
-        kind: str = "logmel",
-        n_fft: int = 512,
-        hop_length: int = 160,
-        win_length: int | None = 400,
-        n_mels: int = 40,
-        n_mfcc: int = 13,
-        fmin: float = 20.0,
-        fmax: float | None = None,
-        top_db: float | None = 80.0,
+        sr: int = SPEECH_DEFAULTS["sr"],
+        kind: str = SPEECH_FEATURES["kind"],
+        n_fft: int = SPEECH_FEATURES["n_fft"],
+        hop_length: int = SPEECH_FEATURES["hop_length"],
+        win_length: int | None = SPEECH_FEATURES["win_length"],
+        n_mels: int = SPEECH_FEATURES["n_mels"],
+        n_mfcc: int = SPEECH_FEATURES["n_mfcc"],
+        fmin: float = SPEECH_FEATURES["fmin"],
+        fmax: float | None = SPEECH_FEATURES["fmax"],
+        top_db: float | None = SPEECH_FEATURES["top_db"],
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.sr = check_positive_int("sr", sr)
-        self.kind = check_choice("kind", kind, _FEATURE_KINDS)
+        self.kind = check_choice("kind", kind, FEATURE_KINDS)
         self.n_fft = check_positive_int("n_fft", n_fft)
         self.hop_length = check_positive_int("hop_length", hop_length)
         self.win_length = self.n_fft if win_length is None else check_positive_int(
@@ -917,21 +873,6 @@ def layer_table(model, *, nested: bool = False) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _json_ready(value: Any) -> Any:
-    """NumPy scalars and arrays, tuples and paths as plain JSON values."""
-    if isinstance(value, Mapping):
-        return {str(k): _json_ready(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_ready(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _json_ready(value.tolist())
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
-
 def save_model(model, path: str | os.PathLike, *, metadata: Mapping[str, Any] | None = None) -> Path:
     """Save a model as ``.keras``, with audiolab's settings inside, atomically.
 
@@ -970,40 +911,24 @@ def save_model(model, path: str | os.PathLike, *, metadata: Mapping[str, Any] | 
         raise ParameterError(f"path must end in .keras, got {path}")
     if not path.parent.is_dir():
         raise ParameterError(f"cannot save {path}: the folder {path.parent} does not exist")
-    payload = json.dumps(_json_ready(dict(metadata or {})), indent=2, sort_keys=True)
-    temporary = path.parent / f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.keras"
-    try:
+    with atomic_write(path) as temporary:
         model.save(temporary)
-        with zipfile.ZipFile(temporary, "a", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(METADATA_ENTRY, payload)
-        os.replace(temporary, path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
+        add_card_to_keras(temporary, metadata or {})
     return path
 
 
 def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
     """The ``audiolab.json`` settings saved inside a ``.keras`` file ({} if there are none).
 
+    The same as :func:`audiolab.modelfile.read_keras_card`, which reads it
+    without importing TensorFlow.
+
     Raises
     ------
     AudiolabError
         If the file is missing or not a ``.keras`` (zip) file.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise AudiolabError(f"{path}: no such model file")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-            if "config.json" not in names:
-                raise AudiolabError(f"{path}: not a Keras model (no config.json inside)")
-            if METADATA_ENTRY not in names:
-                return {}
-            return json.loads(archive.read(METADATA_ENTRY).decode("utf-8"))
-    except (zipfile.BadZipFile, OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise AudiolabError(f"{path}: not a .keras model file ({error})") from None
+    return read_keras_card(path)
 
 
 def load_model(path: str | os.PathLike, *, compile: bool = False):

@@ -5,7 +5,8 @@
   ``tf.data.Dataset`` of ``(features, label)``: feature extraction,
   optional standardisation, waveform augmentation and SpecAugment.
 - :func:`reproducible` seeds Python, NumPy and TensorFlow and switches on
-  TensorFlow's op determinism: the same seed gives the same model.
+  TensorFlow's op determinism: the same seed gives the same model;
+  :func:`seeded` does it for one block and puts the global state back.
 - :func:`fit` compiles and trains with early stopping on the validation loss
   (best weights restored), a cosine learning-rate schedule and optional class
   weights, and returns the model with a tidy :class:`TrainingHistory`;
@@ -35,10 +36,11 @@ spectrograms) and used in lesson 08.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +49,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import models
+from .datasets.folder import load_folder_with_notes
+from .datasets.splits import split_indices
 from .errors import AudiolabError, ParameterError
+from .features import SPEECH_FEATURES
+from .modelfile import FEATURE_KINDS
 from .validation import check_choice, check_nonnegative_int, check_positive, check_positive_int
 
 keras = models.keras
@@ -58,6 +64,7 @@ __all__ = [
     "feature_settings",
     "make_dataset",
     "reproducible",
+    "seeded",
     "class_weights",
     "fit",
     "TrainingHistory",
@@ -69,12 +76,9 @@ __all__ = [
     "STRONG_SPEC_AUGMENT",
 ]
 
-#: The course's feature settings for 16 kHz speech (those of
-#: :data:`audiolab.features.SPEECH_DEFAULTS` and :func:`extract_batch`).
-FEATURE_DEFAULTS = {
-    "kind": "logmel", "n_fft": 512, "hop_length": 160, "win_length": 400, "n_mels": 40,
-    "n_mfcc": 13, "fmin": 20.0, "fmax": None, "top_db": 80.0,
-}
+#: The course's feature settings for 16 kHz speech: :data:`audiolab.features.SPEECH_FEATURES`
+#: (read-only; :func:`feature_settings` makes an editable copy).
+FEATURE_DEFAULTS = SPEECH_FEATURES
 #: The features ``audiolab train`` gives each model.
 MODEL_FEATURES = {"cnn": "logmel", "rnn": "logmel", "crnn": "logmel"}
 #: SpecAugment with ``augment="strong"``: the default masks of :func:`make_dataset`,
@@ -91,7 +95,7 @@ def feature_settings(kind: str = "logmel", **overrides: Any) -> dict[str, Any]:
     >>> feature_settings("mfcc", n_mfcc=20)["n_mfcc"]
     20
     """
-    check_choice("kind", kind, ("logmel", "mfcc"))
+    check_choice("kind", kind, FEATURE_KINDS)
     unknown = sorted(set(overrides) - set(FEATURE_DEFAULTS))
     if unknown:
         raise ParameterError(
@@ -107,15 +111,15 @@ def feature_settings(kind: str = "logmel", **overrides: Any) -> dict[str, Any]:
 
 
 def reproducible(seed: int = 0) -> None:
-    """Seed every random generator and make TensorFlow's operations deterministic.
+    """Seed every random generator and make TensorFlow's operations deterministic, from now on.
 
     Calls ``keras.utils.set_random_seed(seed)`` (Python's ``random``, NumPy's
     global generator and TensorFlow's) and
     ``tf.config.experimental.enable_op_determinism()``, so that building and
     training a model again with the same seed, on the same machine, gives
     the same weights. Call it before building the model: the initial weights
-    are drawn then. Op determinism stays on for the rest of the session (it
-    costs little on a CPU).
+    are drawn then. This changes the whole session (a lesson's choice, made
+    once at its top); :func:`seeded` does the same for one block only.
 
     Parameters
     ----------
@@ -126,6 +130,54 @@ def reproducible(seed: int = 0) -> None:
     seed = check_nonnegative_int("seed", seed)
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
+
+
+@contextlib.contextmanager
+def seeded(seed: int, *, deterministic: bool = True) -> Iterator[None]:
+    """Run a block as :func:`reproducible` would, then put the global random state back.
+
+    Inside the block Python's, NumPy's, TensorFlow's and Keras's generators
+    are seeded with ``seed`` and (with ``deterministic``) TensorFlow's op
+    determinism is on. On leaving, Python's and NumPy's generators continue
+    where they were before the block, Keras's global seed is what it was, and
+    op determinism is switched off again if it was off: a library call
+    leaves no global state behind. (TensorFlow's own global seed stays set.)
+
+    Parameters
+    ----------
+    seed : int >= 0
+    deterministic : bool
+        Switch on TensorFlow's op determinism for the block.
+
+    Examples
+    --------
+    >>> with seeded(0):  # doctest: +SKIP
+    ...     model = models.build_cnn((40, 101), 10)
+    """
+    import random
+
+    from keras.src.backend.common import global_state
+    from keras.src.random import seed_generator
+    from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED
+    from tensorflow.python.framework import config as tf_config
+
+    seed = check_nonnegative_int("seed", seed)
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    keras_state = {name: global_state.get_global_attribute(name)
+                   for name in (GLOBAL_RANDOM_SEED, seed_generator.GLOBAL_SEED_GENERATOR)}
+    was_deterministic = tf_config.is_op_determinism_enabled()
+    keras.utils.set_random_seed(seed)
+    if deterministic:
+        tf_config.enable_op_determinism()
+    try:
+        yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
+        for name, value in keras_state.items():
+            global_state.set_global_attribute(name, value)
+        if deterministic and not was_deterministic:
+            tf_config.disable_op_determinism()
 
 
 # ---------------------------------------------------------------------------
@@ -594,9 +646,10 @@ def fit(
         None trains all ``epochs`` (still restoring the best weights).
     class_weight : "balanced", dict or None
     seed : int or None
-        Calls :func:`reproducible` first (for the shuffling and dropout of
-        this run; the initial weights were drawn when the model was built).
-        None leaves the seeds alone.
+        Trains inside :func:`seeded` (for the dropout and the TensorFlow
+        operations of this run; the initial weights were drawn when the
+        model was built): the global random state is put back afterwards.
+        None leaves the generators alone.
     verbose : 0, 1, 2 or "auto"
         Keras's output: 1 a progress bar, 2 one line per epoch.
     callbacks : sequence of keras.callbacks.Callback
@@ -615,7 +668,7 @@ def fit(
 
     See Also
     --------
-    make_dataset, plot_history, reproducible
+    make_dataset, plot_history, seeded
 
     Examples
     --------
@@ -634,8 +687,7 @@ def fit(
     if validation is not None:
         _steps(validation, "validation")
     if seed is not None:
-        reproducible(seed)
-
+        seed = check_nonnegative_int("seed", seed)
     if class_weight == "balanced":
         class_weight = class_weights(_labels_of(train), int(model.output_shape[-1]))
     elif class_weight is not None and not isinstance(class_weight, Mapping):
@@ -660,9 +712,10 @@ def fit(
                   loss=keras.losses.SparseCategoricalCrossentropy(),
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
     start = time.perf_counter()
-    result = model.fit(train, validation_data=validation, epochs=epochs, verbose=verbose,
-                       callbacks=all_callbacks, class_weight=class_weight,
-                       shuffle=False)
+    with seeded(seed) if seed is not None else contextlib.nullcontext():
+        result = model.fit(train, validation_data=validation, epochs=epochs, verbose=verbose,
+                           callbacks=all_callbacks, class_weight=class_weight,
+                           shuffle=False)
     seconds = time.perf_counter() - start
     history = _tidy(result.history, log)
     history.best_epoch = (stopper.best_epoch + 1) if len(history.rows) else None
@@ -813,7 +866,8 @@ def train_clips(
     Taught in lesson 07; used by ``bench/models.py``.
     """
     from . import __version__
-    from .evaluate import KerasPredictor, classification_report
+    from .evaluate.metrics import classification_report
+    from .predictors import KerasPredictor
 
     check_choice("model", model, models.MODEL_KINDS)
     check_choice("augment", augment, ("none", "light", "strong"))
@@ -838,10 +892,10 @@ def train_clips(
     mean = train_features.mean(axis=(0, 2), dtype=np.float64)
     variance = train_features.var(axis=(0, 2), dtype=np.float64)
 
-    reproducible(seed)
-    network = _BUILDERS[model](train_features.shape[1:], len(class_names),
-                               normalization=(mean, variance), relative_level=relative,
-                               **dict(model_options or {}))
+    with seeded(seed):
+        network = _BUILDERS[model](train_features.shape[1:], len(class_names),
+                                   normalization=(mean, variance), relative_level=relative,
+                                   **dict(model_options or {}))
     log(f"model: {model}, {network.count_params():,} parameters, input {settings['kind']} "
         f"{train_features.shape[1]} x {train_features.shape[2]}"
         f"{' (relative level)' if relative else ''}; augment: {augment}")
@@ -972,8 +1026,6 @@ def train_folder(
 
     Taught in lesson 07; the ``audiolab train`` command.
     """
-    from .evaluate import _load_quietly, split_indices
-
     check_choice("model", model, models.MODEL_KINDS)
     check_choice("augment", augment, ("none", "light", "strong"))
     seed = check_nonnegative_int("seed", seed)
@@ -986,7 +1038,8 @@ def train_folder(
         if not out.parent.is_dir():
             raise AudiolabError(f"cannot save {out}: the folder {out.parent} does not exist")
 
-    dataset, notes = _load_quietly(data_dir, sr=sr, duration=duration, skip_broken=skip_broken)
+    dataset, notes = load_folder_with_notes(data_dir, sr=sr, duration=duration,
+                                           skip_broken=skip_broken)
     for note in notes:
         log(f"warning: {note}")
     try:

@@ -46,7 +46,7 @@ from .espeak import (
     synthesize,
 )
 from .flite import DEFAULT_VOICES as FLITE_VOICES
-from .folder import SPLITS, AudioDataset, load_folder
+from .folder import SPLITS, AudioDataset, load_folder, load_folder_with_notes
 from .real import (
     ESC50_SHA256,
     ESC50_URL,
@@ -71,7 +71,7 @@ from .speech import (
     speech_commands,
     speech_digits,
 )
-from .splits import Split, kfold, train_val_test_split
+from .splits import Split, dataset_fingerprint, kfold, split_indices, train_val_test_split
 
 #: Another name of :class:`AudioDataset` (what :func:`load_folder` returns).
 FolderDataset = AudioDataset
@@ -102,6 +102,7 @@ __all__ = [
     "AudioDataset",
     "FolderDataset",
     "load_folder",
+    "load_folder_with_notes",
     "SPLITS",
     # real datasets
     "load_fsdd",
@@ -121,4 +122,6 @@ __all__ = [
     "Split",
     "train_val_test_split",
     "kfold",
+    "split_indices",
+    "dataset_fingerprint",
 ]

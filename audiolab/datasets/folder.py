@@ -32,10 +32,10 @@ from numpy.typing import NDArray
 from ..errors import AudioFileError, AudiolabWarning, ParameterError
 from ..io import AUDIO_EXTENSIONS, info, load
 from ..preprocess import pad_or_crop
-from ..validation import check_positive, check_positive_int
+from ..validation import check_choice, check_positive, check_positive_int
 from ._common import DatasetError, PathLike, auto_progress, progress_bar
 
-__all__ = ["AudioDataset", "load_folder", "SPLITS"]
+__all__ = ["AudioDataset", "load_folder", "load_folder_with_notes", "SPLITS"]
 
 #: The split names, in order. Folder names ``valid`` and ``validation`` mean ``val``.
 SPLITS = ("train", "val", "test")
@@ -386,6 +386,7 @@ def load_folder(
     split: str | None = None,
     load_audio: bool = True,
     progress: bool | None = None,
+    on_broken: str = "warn",
 ) -> AudioDataset:
     """Load a class-per-folder dataset: one folder per class, audio files inside.
 
@@ -418,6 +419,10 @@ def load_folder(
     progress : bool or None
         Show a progress bar; None shows one for 500 files or more, in a terminal
         (a notebook shows none unless asked: True draws a widget there).
+    on_broken : {"warn", "skip", "raise"}
+        What to do about files that cannot be read: skip them with one
+        warning, skip them silently, or raise (after reading every file, so
+        the error says how many there are).
 
     Returns
     -------
@@ -454,6 +459,7 @@ def load_folder(
     Used from lesson 04 on; taught in lesson 05 ("preparing a dataset").
     """
     sr, duration = _check_common(sr, duration, load_audio)
+    check_choice("on_broken", on_broken, ("warn", "skip", "raise"))
     wanted = _check_split(split)
     scan = _scan(path)
     root = scan.root
@@ -487,7 +493,14 @@ def load_folder(
             f"{root}: none of its {len(paths)} audio files could be read; the first: "
             f"{broken[0][1]}"
         )
-    _warn_broken(root, broken, len(paths))
+    if broken and on_broken == "raise":
+        more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
+        raise DatasetError(
+            f"{broken[0][1]}{more}; fix or remove the broken file(s), or skip them "
+            f"(on_broken='skip'; audiolab's --skip-broken)"
+        )
+    if on_broken == "warn":
+        _warn_broken(root, broken, len(paths))
     index = [chosen[i] for i in kept]
 
     class_index = {name: i for i, name in enumerate(scan.class_names)}
@@ -516,3 +529,26 @@ def load_folder(
         broken=[p for p, _ in broken],
         root=root,
     )
+
+
+def load_folder_with_notes(
+    path: PathLike, *, sr: int, duration: float, skip_broken: bool = False
+) -> tuple[AudioDataset, list[str]]:
+    """:func:`load_folder` for a model: warnings returned as notes, broken files an error.
+
+    What ``audiolab train`` and ``audiolab evaluate`` read: every clip at the
+    model's rate and length; an unreadable file stops the run (naming it)
+    unless ``skip_broken``; the warnings (skipped files, an unreadable
+    ``metadata.csv``) come back as one-line notes to print.
+
+    Returns
+    -------
+    dataset : AudioDataset
+    notes : list of str
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AudiolabWarning)
+        dataset = load_folder(path, sr=sr, duration=duration, progress=False,
+                              on_broken="warn" if skip_broken else "raise")
+    notes = [str(w.message) for w in caught if issubclass(w.category, AudiolabWarning)]
+    return dataset, notes

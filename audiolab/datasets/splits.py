@@ -13,7 +13,9 @@ Used from lesson 05 on; taught in lesson 09 (evaluation).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -21,7 +23,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..errors import ParameterError
 
-__all__ = ["Split", "train_val_test_split", "kfold"]
+__all__ = ["Split", "dataset_fingerprint", "kfold", "split_indices", "train_val_test_split"]
 
 
 class Split(NamedTuple):
@@ -281,3 +283,81 @@ def kfold(
                 for train, test in folds]
     except ValueError as error:
         raise ParameterError(f"cannot make {n_splits} folds: {error}") from None
+
+
+# ---------------------------------------------------------------------------
+# The split audiolab train makes of a folder, and how it is recognised again
+# ---------------------------------------------------------------------------
+
+
+def dataset_fingerprint(dataset: Any) -> str:
+    """A SHA-256 (16 hex digits) of a dataset's files and classes, relative to its root.
+
+    ``audiolab train`` saves it with the model; ``audiolab evaluate`` makes
+    the same split again only for a dataset with the same fingerprint.
+    """
+    root = dataset.root
+    lines = []
+    for path, label in zip(dataset.paths, dataset.labels, strict=True):
+        name = Path(path)
+        try:
+            name = name.relative_to(root) if root is not None else name
+        except ValueError:
+            pass
+        lines.append(f"{name.as_posix()}\t{dataset.class_names[int(label)]}")
+    return hashlib.sha256("\n".join(sorted(lines)).encode("utf-8")).hexdigest()[:16]
+
+
+def split_indices(
+    dataset: Any, *, seed: int = 0, fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
+) -> tuple[dict[str, NDArray[np.int64]], dict[str, Any]]:
+    """The training, validation and test clips of a dataset, as ``audiolab train`` chooses them.
+
+    - The dataset's own splits when it has them (``train/``, ``val/``,
+      ``test/`` folders, or a ``split`` column in ``metadata.csv``). A
+      missing validation split is taken from the training clips (stratified,
+      a ninth of them, i.e. 10 % of train + val); so is a missing test split.
+    - Otherwise a stratified split with ``fractions`` (80:10:10) and ``seed``.
+
+    Parameters
+    ----------
+    dataset : AudioDataset
+        From :func:`audiolab.datasets.load_folder`.
+    seed : int
+        Seed of the stratified shuffles.
+    fractions : (float, float, float)
+        Train, validation and test shares for a dataset without splits.
+
+    Returns
+    -------
+    indices : dict
+        ``{"train": ..., "val": ..., "test": ...}``, sorted int64 indices.
+    description : dict
+        How the split was made (``method``, ``seed``, ``fractions``, and the
+        dataset's ``fingerprint``): saved with the model.
+
+    Raises
+    ------
+    ParameterError
+        If a split would be empty or a class has too few clips.
+    """
+    labels = np.asarray(dataset.labels)
+    description: dict[str, Any] = {"seed": int(seed), "fingerprint": dataset_fingerprint(dataset)}
+    if dataset.split is not None:
+        parts = {name: np.flatnonzero(dataset.split == name).astype(np.int64)
+                 for name in ("train", "val", "test")}
+        if len(parts["train"]) == 0:
+            raise ParameterError(f"{dataset.root}: the dataset has splits but no training clips")
+        carved = []
+        for name in ("test", "val"):
+            if len(parts[name]) == 0:
+                train = parts["train"]
+                inner = train_val_test_split(labels[train], fractions=(8 / 9, 1 / 9, 0.0), seed=seed)
+                parts[name] = np.sort(train[inner.val])
+                parts["train"] = np.sort(train[inner.train])
+                carved.append(name)
+        description.update(method="dataset", carved_from_train=carved)
+        return parts, description
+    split = train_val_test_split(labels, fractions=fractions, seed=seed)
+    description.update(method="stratified", fractions=list(fractions))
+    return {"train": split.train, "val": split.val, "test": split.test}, description

@@ -1,0 +1,73 @@
+"""Deployment: TensorFlow Lite conversion, benchmarks, streaming, C arrays.
+
+- :func:`to_tflite` converts a Keras model to a ``.tflite`` flatbuffer: float32,
+  dynamic-range (int8 weights, float activations) or full-integer int8
+  (int8 weights, activations, input and output; calibrated on a
+  representative sample of training features).
+- :class:`TFLiteClassifier` (:class:`audiolab.predictors.TFLitePredictor`)
+  runs a ``.tflite`` model with the LiteRT interpreter (``ai_edge_litert``),
+  quantises its input and dequantises its output, and predicts from
+  waveforms or from features. It is a :class:`~audiolab.predictors.Predictor`,
+  so everything that takes a predictor (``evaluate_folder``, ``audiolab
+  evaluate``) takes it too.
+- :func:`save_tflite` / :func:`export_model` write the model and its settings.
+- :func:`benchmark`: size, latency, memory and accuracy of float, dynamic and
+  int8 side by side.
+- :class:`StreamingDetector` slides a window over a long recording or a live
+  stream and reports smoothed detections with their times.
+- :func:`to_c_array`: the model as a C array for TensorFlow Lite for
+  Microcontrollers.
+
+**The feature front end stays in NumPy.** The course's end-to-end models
+(``audiolab train``) start with an :class:`audiolab.models.AudioFeatures`
+layer (waveform to log-mel). It converts to TFLite in float, but it quantises
+badly: the power spectrum spans ten orders of magnitude, far beyond 8 bits,
+and microcontrollers compute features with their own DSP code anyway. So
+:func:`to_tflite` exports the *classifier* (features in, probabilities out,
+including the ``Normalization`` layer) and :class:`TFLiteClassifier` computes
+the features with :func:`audiolab.features.extract_batch` from the settings
+saved with the model, exactly as in training.
+
+**Where the settings live: a sidecar file.** ``MODEL.tflite`` is written with
+``MODEL.tflite.json`` beside it (class names, sample rate, clip length,
+feature settings, quantisation), both atomically. A sidecar is readable by
+any tool and any language without a flatbuffer parser, and leaves the
+``.tflite`` file byte for byte what the converter made (the size in the
+benchmark is the model's size). Keep the two files together; a classifier
+built from bytes takes ``metadata=`` instead.
+
+The package's modules: :mod:`~audiolab.deploy.convert` (conversion and the
+model files), :mod:`~audiolab.deploy.benchmark`, :mod:`~audiolab.deploy.streaming`
+and :mod:`~audiolab.deploy.microcontroller`. TensorFlow is imported only
+inside the functions that convert; running a ``.tflite`` model needs only
+``ai_edge_litert`` and NumPy.
+
+Taught in lesson 11 (deployment with TFLite).
+"""
+
+from __future__ import annotations
+
+from ..modelfile import QUANTIZATIONS, sidecar_path
+from ..predictors import TFLiteClassifier, TFLitePredictor
+from .benchmark import benchmark, format_table
+from .convert import classifier_part, export_model, read_tflite_metadata, save_tflite, to_tflite
+from .microcontroller import to_c_array, write_c_array
+from .streaming import StreamingDetector, StreamResult
+
+__all__ = [
+    "QUANTIZATIONS",
+    "to_tflite",
+    "classifier_part",
+    "save_tflite",
+    "read_tflite_metadata",
+    "export_model",
+    "TFLiteClassifier",
+    "TFLitePredictor",
+    "benchmark",
+    "format_table",
+    "StreamingDetector",
+    "StreamResult",
+    "to_c_array",
+    "write_c_array",
+    "sidecar_path",
+]

@@ -1,0 +1,147 @@
+"""Size, latency, memory and accuracy of a model in float32, dynamic and int8 (lesson 11)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..modelfile import QUANTIZATIONS
+from ..predictors import QUANTIZATION_LABELS, TFLitePredictor
+from ..validation import check_choice, check_positive_int
+from .convert import classifier_part, to_tflite
+
+__all__ = ["benchmark", "format_table"]
+
+
+def _tensor_bytes(interpreter) -> int:
+    total = 0
+    for detail in interpreter.get_tensor_details():
+        shape = detail.get("shape")
+        if shape is None or len(shape) == 0:
+            n = 1
+        else:
+            n = int(np.prod(np.maximum(shape, 1)))
+        total += n * np.dtype(detail["dtype"]).itemsize
+    return int(total)
+
+
+def benchmark(
+    model_or_path: Any,
+    features: Any,
+    labels: Any,
+    *,
+    representative_data: Any = None,
+    metadata: Mapping[str, Any] | None = None,
+    quantizations: Sequence[str] = QUANTIZATIONS,
+    n_timing: int = 200,
+    seed: int = 0,
+) -> list[dict[str, Any]]:
+    """Size, latency, memory and accuracy of a model in float32, dynamic and int8, side by side.
+
+    Parameters
+    ----------
+    model_or_path : keras.Model, str or os.PathLike
+        A Keras model (or a ``.keras`` file saved by ``audiolab train``).
+    features : np.ndarray [shape=(n, n_features, n_frames)]
+        Test features (what the classifier takes).
+    labels : np.ndarray [shape=(n,)], int
+        Their classes.
+    representative_data : np.ndarray or None
+        Calibration features for int8 (training features, ~200).
+    metadata : mapping or None
+        Settings for the classifiers: ``class_names`` (default: the output
+        indices), ``sr``, ``n_samples`` and ``features`` (default: those of
+        the model's :class:`~audiolab.models.AudioFeatures` front end;
+        required for a model without one).
+    quantizations : sequence of {"none", "dynamic", "int8"}
+    n_timing : int
+        Clips timed one by one (after one warm-up call).
+    seed : int
+        Which clips are timed.
+
+    Returns
+    -------
+    list of dict
+        One row per quantisation: ``model`` (float32 / dynamic / int8),
+        ``size_bytes``, ``size_kb``, ``latency_ms_median``, ``latency_ms_p95``
+        (one interpreter call per clip, one thread, input already computed),
+        ``memory_kb`` (bytes of every tensor the interpreter holds: weights
+        plus activations, an upper bound of its arena) and ``accuracy``.
+
+    See Also
+    --------
+    format_table
+
+    Taught in lesson 11 (deployment with TFLite).
+    """
+    from .. import models
+
+    if isinstance(model_or_path, (str, os.PathLike)):
+        if metadata is None:
+            metadata = models.read_metadata(model_or_path)
+        model_or_path = models.load_model(model_or_path)
+    x = np.asarray(features, np.float32)
+    y = np.asarray(labels)
+    if x.ndim != 3 or y.shape != (len(x),) or len(x) == 0:
+        raise ParameterError(
+            f"features must be (n, n_features, n_frames) and labels (n,), got {x.shape} and {y.shape}"
+        )
+    n_timing = check_positive_int("n_timing", n_timing)
+    for q in quantizations:
+        check_choice("quantize", q, QUANTIZATIONS)
+    classifier, frontend = classifier_part(model_or_path)
+    n_classes = int(classifier.output_shape[-1])
+    meta = dict(metadata or {})
+    meta.setdefault("class_names", [str(i) for i in range(n_classes)])
+    if frontend is not None:
+        meta.setdefault("sr", frontend["sr"])
+        meta.setdefault("features", {k: v for k, v in frontend.items() if k != "sr"})
+        meta.setdefault("n_samples", (x.shape[2] - 1) * int(frontend["hop_length"]))
+    missing = [k for k in ("sr", "n_samples", "features") if k not in meta]
+    if missing:
+        raise ParameterError(
+            f"the model has no feature front end, so metadata must give {', '.join(missing)} "
+            f"(the feature settings of its training)"
+        )
+    rng = np.random.default_rng(seed)
+    timed = rng.choice(len(x), size=min(n_timing, len(x)), replace=False)
+    rows = []
+    for q in quantizations:
+        flat = to_tflite(model_or_path, quantize=q, representative_data=representative_data)
+        clf = TFLitePredictor(flat, metadata={**meta, "quantize": q})
+        probs = clf.predict_features(x)
+        accuracy = float(np.mean(probs.argmax(1) == y))
+        xq = clf.quantize_input(x[timed])
+        clf.invoke(xq[:1])  # warm-up
+        times = np.empty(len(timed))
+        for i in range(len(timed)):
+            start = time.perf_counter()
+            clf.invoke(xq[i : i + 1])
+            times[i] = time.perf_counter() - start
+        rows.append({
+            "model": QUANTIZATION_LABELS[q], "size_bytes": len(flat), "size_kb": round(len(flat) / 1024, 1),
+            "latency_ms_median": float(np.median(times) * 1e3),
+            "latency_ms_p95": float(np.percentile(times, 95) * 1e3),
+            "memory_kb": round(_tensor_bytes(clf.interpreter) / 1024, 1),
+            "accuracy": accuracy,
+        })
+    return rows
+
+
+def format_table(rows: Sequence[Mapping[str, Any]], *, columns: Sequence[str] | None = None,
+                 digits: int = 3) -> str:
+    """A Markdown table of :func:`benchmark`'s rows (floats rounded to ``digits``)."""
+    if not rows:
+        raise ParameterError("rows is empty")
+    columns = list(columns or rows[0].keys())
+    def cell(v):
+        return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(cell(row.get(c, "")) for c in columns) + " |")
+    return "\n".join(lines)

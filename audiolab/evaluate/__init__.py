@@ -1,0 +1,52 @@
+"""Evaluating classifiers: metrics, the confusion matrix, and lesson 09's analyses.
+
+- :mod:`audiolab.evaluate.metrics`: :func:`classification_report`,
+  :func:`confusion_matrix`, :func:`format_report`, :func:`evaluate_folder`
+  (lessons 07-08 and the ``audiolab evaluate`` command).
+- :mod:`audiolab.evaluate.analysis`: confusion-matrix plots, ROC and PR
+  curves, thresholds, cross-validation, robustness to noise, the
+  misclassified clips (lesson 09).
+
+For convenience this package also offers the predictors
+(:mod:`audiolab.predictors`) and the split ``audiolab train`` makes
+(:mod:`audiolab.datasets.splits`), as the lessons use them. It imports only
+NumPy; TensorFlow loads when a Keras model is opened.
+"""
+
+from __future__ import annotations
+
+from ..datasets.splits import dataset_fingerprint, split_indices
+from ..predictors import KerasPredictor, Predictor, load_predictor
+from .analysis import (
+    cross_validate,
+    misclassified,
+    plot_confusion_matrix,
+    plot_pr,
+    plot_roc,
+    pr_curves,
+    robustness_curve,
+    roc_curves,
+    threshold_for,
+)
+from .metrics import classification_report, confusion_matrix, evaluate_folder, format_report
+
+__all__ = [
+    "confusion_matrix",
+    "classification_report",
+    "format_report",
+    "Predictor",
+    "KerasPredictor",
+    "load_predictor",
+    "evaluate_folder",
+    "split_indices",
+    "dataset_fingerprint",
+    "plot_confusion_matrix",
+    "roc_curves",
+    "pr_curves",
+    "plot_roc",
+    "plot_pr",
+    "threshold_for",
+    "cross_validate",
+    "robustness_curve",
+    "misclassified",
+]

@@ -1,0 +1,279 @@
+"""Metrics: the confusion matrix, the classification report, and a model measured on a folder.
+
+- :func:`classification_report` turns true and predicted labels into a dict:
+  accuracy, macro precision / recall / F1, a per-class table and the
+  confusion matrix (rows: true class, columns: predicted class);
+  :func:`format_report` prints it.
+- :func:`evaluate_folder` measures a :class:`~audiolab.predictors.Predictor`
+  on a class-per-folder dataset, on the test split ``audiolab train`` made.
+  The ``audiolab evaluate`` command is :func:`~audiolab.predictors.load_predictor`,
+  this function and :func:`format_report`.
+
+Imports only NumPy.
+
+Taught in lessons 07-08 (accuracy and the confusion matrix of a trained
+model); lesson 09 (evaluation) goes further.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ..datasets.folder import load_folder_with_notes
+from ..datasets.splits import dataset_fingerprint, split_indices
+from ..errors import AudiolabError, ParameterError
+from ..predictors import Predictor
+from ..validation import check_choice, check_positive_int
+
+__all__ = ["confusion_matrix", "classification_report", "format_report", "evaluate_folder"]
+
+
+def _check_label_arrays(y_true: ArrayLike, y_pred: ArrayLike, n_classes: int) -> tuple[NDArray, NDArray]:
+    true = np.asarray(y_true)
+    pred = np.asarray(y_pred)
+    for name, values in (("y_true", true), ("y_pred", pred)):
+        if values.ndim != 1:
+            raise ParameterError(f"{name} must be a 1-D array of class indices, got shape {values.shape}")
+        if values.size and not np.issubdtype(values.dtype, np.integer):
+            if np.issubdtype(values.dtype, np.floating) and np.all(values == np.round(values)):
+                continue
+            raise ParameterError(
+                f"{name} must hold integer class indices, got {values.dtype}; for probabilities "
+                f"use probabilities.argmax(axis=1)"
+            )
+    if true.shape != pred.shape:
+        raise ParameterError(f"y_true has {true.size} labels but y_pred has {pred.size}")
+    if true.size == 0:
+        raise ParameterError("y_true is empty: there is nothing to evaluate")
+    true = true.astype(np.int64)
+    pred = pred.astype(np.int64)
+    for name, values in (("y_true", true), ("y_pred", pred)):
+        if values.min() < 0 or values.max() >= n_classes:
+            raise ParameterError(
+                f"{name} holds class {int(values.max() if values.max() >= n_classes else values.min())}, "
+                f"outside 0..{n_classes - 1} ({n_classes} class names)"
+            )
+    return true, pred
+
+
+def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, n_classes: int) -> NDArray[np.int64]:
+    """Count how often class ``i`` was predicted as class ``j``.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like [shape=(n,)] of int
+        True and predicted class indices.
+    n_classes : int
+        Number of classes.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_classes, n_classes)], int64
+        Row ``i``, column ``j``: clips of true class ``i`` predicted as ``j``.
+        The diagonal holds the correct predictions; each row sums to the
+        class's number of clips.
+
+    Raises
+    ------
+    ParameterError
+        If the arrays differ in length, are empty, or hold classes outside
+        ``0..n_classes - 1``.
+
+    Examples
+    --------
+    >>> confusion_matrix([0, 0, 1, 2], [0, 1, 1, 2], 3)
+    array([[1, 1, 0],
+           [0, 1, 0],
+           [0, 0, 1]])
+
+    Taught in lesson 07 (a CNN on spectrograms); lesson 09 in depth.
+    """
+    n_classes = check_positive_int("n_classes", n_classes)
+    true, pred = _check_label_arrays(y_true, y_pred, n_classes)
+    matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(matrix, (true, pred), 1)
+    return matrix
+
+
+def classification_report(
+    y_true: ArrayLike, y_pred: ArrayLike, class_names: Sequence[str]
+) -> dict[str, Any]:
+    """Accuracy, precision, recall, F1 and the confusion matrix, as a dict.
+
+    For each class, **precision** is the share of the clips predicted as the
+    class that are of it, **recall** the share of its clips that were found,
+    and **F1** their harmonic mean (0 when both are 0; a class never
+    predicted has precision 0). The **macro** averages weigh every class
+    equally; they are taken over the classes that occur in ``y_true`` or
+    ``y_pred`` (as scikit-learn does by default), so a test set without
+    some class does not count that class as a failure.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like [shape=(n,)] of int
+        True and predicted class indices into ``class_names``.
+    class_names : sequence of str
+        The name of every class.
+
+    Returns
+    -------
+    dict
+        ``accuracy``, ``macro_precision``, ``macro_recall``, ``macro_f1``
+        (floats), ``n`` (clips), ``class_names``, ``per_class`` (class name
+        to ``{"precision", "recall", "f1", "support"}``) and
+        ``confusion_matrix`` (list of lists, rows true, columns predicted).
+        Plain Python values: ``json.dumps`` takes it as it is.
+
+    Raises
+    ------
+    ParameterError
+        If the labels are not valid class indices (see :func:`confusion_matrix`).
+
+    See Also
+    --------
+    confusion_matrix, format_report, sklearn.metrics.classification_report
+
+    Examples
+    --------
+    >>> report = classification_report([0, 0, 1, 1], [0, 1, 1, 1], ["no", "yes"])
+    >>> report["accuracy"], round(report["macro_f1"], 3), report["per_class"]["yes"]["recall"]
+    (0.75, 0.733, 1.0)
+
+    Taught in lesson 07 (a CNN on spectrograms); lesson 09 in depth.
+    """
+    if isinstance(class_names, str) or not isinstance(class_names, Sequence) or not class_names:
+        raise ParameterError(f"class_names must be a non-empty list of names, got {class_names!r}")
+    names = [str(name) for name in class_names]
+    matrix = confusion_matrix(y_true, y_pred, len(names))
+    correct = np.diag(matrix).astype(np.float64)
+    support = matrix.sum(axis=1)
+    predicted = matrix.sum(axis=0)
+    precision = np.divide(correct, predicted, out=np.zeros_like(correct), where=predicted > 0)
+    recall = np.divide(correct, support, out=np.zeros_like(correct), where=support > 0)
+    both = precision + recall
+    f1 = np.divide(2 * precision * recall, both, out=np.zeros_like(correct), where=both > 0)
+    present = (support > 0) | (predicted > 0)
+    n = int(matrix.sum())
+    return {
+        "accuracy": float(correct.sum() / n),
+        "macro_precision": float(precision[present].mean()),
+        "macro_recall": float(recall[present].mean()),
+        "macro_f1": float(f1[present].mean()),
+        "n": n,
+        "class_names": names,
+        "per_class": {
+            name: {"precision": float(precision[i]), "recall": float(recall[i]),
+                   "f1": float(f1[i]), "support": int(support[i])}
+            for i, name in enumerate(names)
+        },
+        "confusion_matrix": matrix.tolist(),
+    }
+
+
+def format_report(report: dict[str, Any], *, digits: int = 3) -> str:
+    """The text of a :func:`classification_report`: the averages, then one line per class.
+
+    Examples
+    --------
+    >>> print(format_report(classification_report([0, 1, 1], [0, 1, 0], ["no", "yes"])))
+    accuracy 0.667 | macro precision 0.750 | macro recall 0.750 | macro F1 0.667 | 3 clips
+    class  precision  recall     f1  support
+    no         0.500   1.000  0.667        1
+    yes        1.000   0.500  0.667        2
+    """
+    f = f"{{:.{digits}f}}"
+    lines = [
+        f"accuracy {f.format(report['accuracy'])} | macro precision "
+        f"{f.format(report['macro_precision'])} | macro recall {f.format(report['macro_recall'])}"
+        f" | macro F1 {f.format(report['macro_f1'])} | {report['n']} clips"
+    ]
+    header = ["class", "precision", "recall", "f1", "support"]
+    rows = [[name, f.format(v["precision"]), f.format(v["recall"]), f.format(v["f1"]),
+             str(v["support"])] for name, v in report["per_class"].items()]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
+    for row in [header, *rows]:
+        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                               for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+    return "\n".join(lines)
+
+
+def evaluate_folder(
+    predictor: Predictor,
+    data_dir: str | os.PathLike,
+    *,
+    split: str = "test",
+    skip_broken: bool = False,
+) -> dict[str, Any]:
+    """Measure a predictor on a class-per-folder dataset.
+
+    The clips are loaded at the predictor's rate and length. ``split="test"``
+    takes the dataset's test split; for a dataset without splits, the test
+    split ``audiolab train`` made (same files, same seed, from the model's
+    settings), or else every clip (the result's ``split`` then says
+    ``"all"``).
+
+    Parameters
+    ----------
+    predictor : Predictor
+    data_dir : str or os.PathLike
+        A class-per-folder dataset (see :func:`audiolab.datasets.load_folder`).
+    split : {"test", "val", "train", "all"}
+        Which clips.
+    skip_broken : bool
+        Skip unreadable files instead of failing.
+
+    Returns
+    -------
+    dict
+        The :func:`classification_report` plus ``split``, ``data`` and notes.
+
+    Raises
+    ------
+    AudiolabError
+        If the folder is missing or empty, holds a broken file (unless
+        ``skip_broken``), or has classes the model does not know.
+    """
+    check_choice("split", split, ("test", "val", "train", "all"))
+    dataset, notes = load_folder_with_notes(data_dir, sr=predictor.sr, duration=predictor.duration,
+                                           skip_broken=skip_broken)
+    unknown = sorted(set(dataset.class_names) - set(predictor.class_names))
+    if unknown:
+        raise AudiolabError(
+            f"{dataset.root}: classes the model does not know: {', '.join(unknown[:10])}; "
+            f"the model knows {', '.join(predictor.class_names)}"
+        )
+    chosen = split
+    trained = predictor.metadata.get("split", {})
+    if split == "all":
+        index = np.arange(len(dataset))
+    elif dataset.split is not None and np.any(dataset.split == split):
+        index = np.flatnonzero(dataset.split == split)
+    elif dataset.split is None and not (
+        trained.get("method") == "stratified"
+        and trained.get("fingerprint") == dataset_fingerprint(dataset)
+    ):
+        index = np.arange(len(dataset))
+        chosen = "all"
+        notes.append(f"{dataset.root} has no {split} split and is not the folder the model "
+                     f"was trained on: evaluating all {len(dataset)} clips")
+    else:
+        # The split audiolab train made: stratified, or carved from the training folder.
+        try:
+            parts, _ = split_indices(dataset, seed=int(trained.get("seed", 0)),
+                                     fractions=tuple(trained.get("fractions", (0.8, 0.1, 0.1))))
+        except ParameterError as error:
+            raise AudiolabError(f"{dataset.root}: cannot make the {split} split: {error}") from None
+        index = parts[split]
+    if len(index) == 0:
+        raise AudiolabError(f"{dataset.root}: the {split} split holds no clips")
+    to_model = np.array([predictor.class_names.index(name) for name in dataset.class_names])
+    y_true = to_model[dataset.labels[index]]
+    y_pred = predictor.predict(dataset.clips[index])
+    report = classification_report(y_true, y_pred, predictor.class_names)
+    report.update(split=chosen, data=str(dataset.root), notes=notes)
+    return report
