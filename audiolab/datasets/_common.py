@@ -1,7 +1,9 @@
 """Pieces shared by the dataset modules: errors, the cache folder, atomic folders.
 
 Nothing here is specific to one dataset. The errors are re-exported by
-:mod:`audiolab.datasets`.
+:mod:`audiolab.datasets`. :func:`cached_folder` is the one place that decides
+whether a dataset folder made by audiolab (the synthetic speech, the FSDD
+export) is reused, refused or rebuilt.
 """
 
 from __future__ import annotations
@@ -9,15 +11,18 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import json
 import os
 import shutil
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from ..errors import DatasetError, DownloadError, ParameterError, SynthesisError
+from ..files import to_json
 
 __all__ = [
     "DatasetError",
@@ -161,6 +166,201 @@ def building(target: Path) -> Iterator[Path]:
     finally:
         if folder.exists():
             shutil.rmtree(folder, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------
+# Cached dataset folders: reuse, refuse or rebuild
+# --------------------------------------------------------------------------
+
+#: The file in a dataset folder made by audiolab that says what it holds.
+MANIFEST = "manifest.json"
+#: How often a finished build is offered to a target that other processes keep changing.
+_INSTALL_ATTEMPTS = 3
+
+
+def read_manifest_file(folder: Path, name: str = MANIFEST) -> dict[str, Any] | None:
+    """The JSON object in ``folder/name``, or None if it is missing, unreadable or not an object."""
+    try:
+        manifest = json.loads((folder / name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def write_manifest(folder: Path, manifest: Mapping[str, Any], name: str = MANIFEST) -> None:
+    """Write ``manifest`` as indented JSON with sorted keys into a folder being built.
+
+    The folder is installed in one rename (:func:`cached_folder`), which is
+    what makes the write atomic: no temporary file is needed inside it.
+    """
+    (folder / name).write_text(to_json(manifest) + "\n", encoding="utf-8")
+
+
+def describe_difference(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+    """The first few keys whose values differ, as ``key: <old> there, <new> asked``."""
+    keys = sorted(set(old) | set(new))
+    changed = [k for k in keys if old.get(k) != new.get(k)]
+    parts = []
+    for key in changed[:4]:
+        before, after = old.get(key), new.get(key)
+        if isinstance(before, list) and len(str(before)) > 40:
+            before = f"[{len(before)} items]"
+        if isinstance(after, list) and len(str(after)) > 40:
+            after = f"[{len(after)} items]"
+        parts.append(f"{key}: {before!r} there, {after!r} asked")
+    return "; ".join(parts)
+
+
+def cached_folder(
+    target: Path,
+    *,
+    format: str,
+    parameters: Mapping[str, Any],
+    build: Callable[[Path], object],
+    is_complete: Callable[[Path, dict[str, Any]], bool],
+    replace: bool = False,
+    what: str,
+    foreign: str,
+    manifest_name: str = MANIFEST,
+) -> tuple[Path, bool]:
+    """Reuse the dataset folder ``target`` if it holds what is asked, or build it atomically.
+
+    A folder is *current* when its manifest has this ``format`` and these
+    ``parameters`` and ``is_complete(folder, manifest)`` holds. What is done
+    with ``target``:
+
+    ==========================================  ==================================
+    ``target`` is                               then
+    ==========================================  ==================================
+    missing, or an empty folder                 built
+    current                                     reused, nothing is written
+    ours, same parameters, files missing        rebuilt and replaced
+    ours, other parameters                      rebuilt and replaced if ``replace``,
+                                                else refused (the message names
+                                                the differences)
+    anything else (a file, a foreign folder)    refused, never deleted
+    ==========================================  ==================================
+
+    A build runs in a hidden sibling folder (:func:`building`; those left by
+    dead processes are removed first), must leave a current folder there
+    (``build`` writes the manifest, e.g. with :func:`write_manifest`), and
+    is installed in one rename. Just before installing, ``target`` is judged
+    again: if another process has installed a current folder meanwhile, that
+    one is reused and this build discarded; if it installed something else,
+    the table above decides. On any failure the build folder is removed.
+
+    Parameters
+    ----------
+    target : pathlib.Path
+        The dataset folder.
+    format : str
+        The manifest's ``format`` for this kind of dataset.
+    parameters : mapping
+        What is asked, compared with the manifest's ``parameters`` (as read
+        back from JSON: lists, not tuples).
+    build : callable
+        ``build(folder)`` writes the whole dataset, manifest included, into
+        the empty ``folder``. Its return value is ignored.
+    is_complete : callable
+        ``is_complete(folder, manifest)``: are the files the manifest
+        promises there?
+    replace : bool
+        Whether a folder of ours made with other parameters may be replaced
+        (the public functions' ``overwrite``).
+    what : str
+        The kind of dataset, for messages: ``"a speech dataset"``.
+    foreign : str
+        What ``target`` should have been, for the refusal of a foreign
+        folder: ``"a dataset made by make_speech_dataset"``.
+    manifest_name : str
+        The manifest's file name in the folder.
+
+    Returns
+    -------
+    (pathlib.Path, bool)
+        ``target``, and whether this call built it (False when it was reused).
+
+    Raises
+    ------
+    DatasetError
+        If ``target`` is refused (one line naming it), or the build did not
+        leave a current folder. Errors raised by ``build`` propagate.
+
+    See Also
+    --------
+    building, install_folder, write_manifest
+
+    Examples
+    --------
+    >>> def build(folder):  # doctest: +SKIP
+    ...     (folder / "a.txt").write_text("a")
+    ...     write_manifest(folder, {"format": "demo", "parameters": {"n": 1}})
+    >>> cached_folder(Path("demo"), format="demo", parameters={"n": 1}, build=build,
+    ...               is_complete=lambda f, m: (f / "a.txt").is_file(),
+    ...               what="a demo", foreign="a demo folder")  # doctest: +SKIP
+    (PosixPath('demo'), True)
+
+    Used by :func:`make_speech_dataset` (lesson 04 on) and :func:`export_fsdd` (lesson 05).
+    """
+
+    def judge() -> bool | None:
+        return _judge(target, format=format, parameters=parameters, is_complete=is_complete,
+                      replace=replace, what=what, foreign=foreign, manifest_name=manifest_name)
+
+    if judge() is None:
+        return target, False
+    with building(target) as work:
+        build(work)
+        built = read_manifest_file(work, manifest_name)
+        if not _current(work, built, format, parameters, is_complete):
+            raise DatasetError(
+                f"{target}: the folder built for it does not hold what its {manifest_name} "
+                f"promises; nothing was installed"
+            )
+        for _ in range(_INSTALL_ATTEMPTS):
+            verdict = judge()
+            if verdict is None:  # another process installed the same dataset meanwhile
+                return target, False
+            if install_folder(work, target, replace=verdict):
+                return target, True
+        raise DatasetError(f"{target} keeps being changed by another program; try again")
+
+
+def _current(folder: Path, manifest: dict[str, Any] | None, format: str,
+             parameters: Mapping[str, Any],
+             is_complete: Callable[[Path, dict[str, Any]], bool]) -> bool:
+    return (manifest is not None and manifest.get("format") == format
+            and manifest.get("parameters") == parameters and bool(is_complete(folder, manifest)))
+
+
+def _judge(target: Path, *, format: str, parameters: Mapping[str, Any],
+           is_complete: Callable[[Path, dict[str, Any]], bool], replace: bool, what: str,
+           foreign: str, manifest_name: str) -> bool | None:
+    """None if ``target`` is current; else whether installing may replace it. Raises if refused."""
+    if not (target.exists() or target.is_symlink()):
+        return False
+    if not target.is_dir():
+        raise DatasetError(f"{target}: exists and is not a folder")
+    manifest = read_manifest_file(target, manifest_name)
+    if manifest is not None and manifest.get("format") == format:
+        same = manifest.get("parameters") == parameters
+        if same and is_complete(target, manifest):
+            return None
+        if same or replace:  # a damaged copy of the same dataset is rebuilt without asking
+            return True
+        difference = describe_difference(manifest.get("parameters") or {}, parameters)
+        raise DatasetError(
+            f"{target} holds {what} made with other parameters ({difference}); "
+            f"pass overwrite=True to replace it, or choose another folder"
+        )
+    if is_empty_dir(target):
+        return True
+    reason = (f"it has no {manifest_name}" if manifest is None
+              else f"its {manifest_name} is of format {manifest.get('format')!r}")
+    raise DatasetError(
+        f"{target} exists and is not {foreign} ({reason}); choose a new or empty folder"
+        + ("; overwrite=True only replaces such datasets" if replace else "")
+    )
 
 
 # --------------------------------------------------------------------------

@@ -54,9 +54,11 @@ from ._common import (
     as_path,
     auto_progress,
     building,
+    cached_folder,
     data_home,
     file_sha256,
     install_folder,
+    write_manifest,
 )
 from .folder import (
     AudioDataset,
@@ -998,7 +1000,7 @@ def export_fsdd(
     ``metadata.csv`` (file, label, speaker, take, split) and a
     ``manifest.json``. The folder is built beside ``out_dir`` and renamed
     into place at the end; a folder already holding the same export is
-    returned at once.
+    returned at once (one with files missing is rebuilt).
 
     Parameters
     ----------
@@ -1067,7 +1069,7 @@ def _export_fsdd(
     from ..errors import AudioFileError, AudiolabWarning
     from ..io import load
     from ..validation import check_positive_int
-    from ._common import file_sha256, is_empty_dir, progress_bar, tree_sha256
+    from ._common import progress_bar, tree_sha256
 
     out_dir = as_path("out_dir", out_dir)
     sr = check_positive_int("sr", sr)
@@ -1081,33 +1083,11 @@ def _export_fsdd(
     if as_words:  # only when asked, so that exports made before the option stay valid
         params["class_names"] = "words"
 
-    replace = False
-    if out_dir.exists():
-        if not out_dir.is_dir():
-            raise DatasetError(f"{out_dir}: exists and is not a folder")
-        try:
-            manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            manifest = None
-        ours = isinstance(manifest, dict) and manifest.get("format") == _FSDD_FORMAT
-        if ours and manifest.get("parameters") == params and _fsdd_export_complete(out_dir, manifest):
-            return out_dir, False
-        if ours and not overwrite:
-            raise DatasetError(
-                f"{out_dir} holds an FSDD export made with other parameters "
-                f"({manifest.get('parameters')}); pass overwrite=True to replace it"
-            )
-        if not ours and not is_empty_dir(out_dir):
-            raise DatasetError(
-                f"{out_dir} exists and is not an FSDD export made by audiolab; "
-                f"choose a new or empty folder"
-            )
-        replace = True
-
-    rows = []
-    broken = []
     show = auto_progress(progress, len(source), threshold=1)
-    with building(out_dir) as work:
+
+    def build(work: Path) -> None:
+        rows = []
+        broken = []
         for split in ("train", "test"):
             for digit in source.class_names:
                 (work / split / digit).mkdir(parents=True)
@@ -1139,7 +1119,7 @@ def _export_fsdd(
 
             warnings.warn(
                 f"{len(broken)} FSDD files could not be read and were left out: "
-                + "; ".join(broken[:10]), AudiolabWarning, stacklevel=2,
+                + "; ".join(broken[:10]), AudiolabWarning, stacklevel=4,
             )
         if not rows:
             raise DatasetError("none of the FSDD recordings could be read")
@@ -1149,7 +1129,7 @@ def _export_fsdd(
         (work / "metadata.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
         entries = [(r["file"], r["sha256"]) for r in rows]
         entries.append(("metadata.csv", file_sha256(work / "metadata.csv")))
-        manifest = {
+        write_manifest(work, {
             "format": _FSDD_FORMAT,
             "parameters": params,
             "n_clips": len(rows),
@@ -1158,9 +1138,10 @@ def _export_fsdd(
             "content_sha256": tree_sha256(entries),
             "source": "Free Spoken Digit Dataset v1.0.10, CC BY-SA 4.0",
             "audiolab": __version__,
-        }
-        (work / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
-                                            encoding="utf-8")
-        if not install_folder(work, out_dir, replace=replace):
-            raise DatasetError(f"{out_dir} was created by another program meanwhile")
-    return out_dir, True
+        })
+
+    return cached_folder(
+        out_dir, format=_FSDD_FORMAT, parameters=params, build=build,
+        is_complete=_fsdd_export_complete, replace=overwrite, what="an FSDD export",
+        foreign="an FSDD export made by audiolab",
+    )
