@@ -12,7 +12,7 @@
 With ``audiolab data`` and ``audiolab train`` this is the whole pipeline for
 a folder of your own recordings.
 
-Errors are :class:`~audiolab.errors.AudiolabError`\\ s: ``audiolab.cli``
+Errors are :class:`~audiolab.errors.AudiolabError`\\ s: :func:`audiolab.cli.main`
 prints them as one line and exits with status 2. This module imports nothing
 heavy; TensorFlow loads only to read a ``.keras`` model or to convert.
 """
@@ -22,6 +22,17 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+
+from .options import (
+    QUANTIZATIONS,
+    c_identifier,
+    existing_file,
+    existing_folder,
+    path_ending,
+    positive_float,
+    positive_int,
+    probability,
+)
 
 __all__ = ["register", "open_model"]
 
@@ -36,15 +47,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "quantisation is calibrated on training clips of --calibration (default: the folder "
         "the model was trained on).",
     )
-    export.add_argument("model", metavar="MODEL.keras", help="a model saved by audiolab train")
+    export.add_argument("model", metavar="MODEL.keras", type=existing_file("model file"),
+                        help="a model saved by audiolab train")
     export.add_argument("--out", metavar="MODEL.tflite", required=True,
+                        type=path_ending("--out", ".tflite"),
                         help="where to write the TFLite model (must end in .tflite)")
-    export.add_argument("--quantize", choices=["none", "dynamic", "int8"], default="none",
+    export.add_argument("--quantize", choices=QUANTIZATIONS, default="none",
                         help="none: float32; dynamic: int8 weights; int8: int8 weights, "
                         "activations, input and output (default: none)")
     export.add_argument("--calibration", metavar="DATA_DIR",
+                        type=existing_folder("dataset folder"),
                         help="class-per-folder dataset whose training clips calibrate int8")
-    export.add_argument("--c-array", metavar="NAME",
+    export.add_argument("--c-array", metavar="NAME", type=c_identifier("--c-array"),
                         help="also write NAME.cc and NAME.h (TensorFlow Lite for "
                         "Microcontrollers) beside the .tflite")
     export.set_defaults(func=_run_export)
@@ -54,9 +68,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="classify audio files with a .keras or .tflite model",
         description="Print the most probable classes of each FILE.",
     )
-    predict.add_argument("model", metavar="MODEL", help="a .keras or .tflite model")
-    predict.add_argument("files", metavar="FILE", nargs="+", help="audio files")
-    predict.add_argument("--top-k", type=int, default=3, metavar="K",
+    predict.add_argument("model", metavar="MODEL", type=existing_file("model file"),
+                         help="a .keras or .tflite model")
+    predict.add_argument("files", metavar="FILE", nargs="+", type=existing_file("audio file"),
+                         help="audio files")
+    predict.add_argument("--top-k", type=positive_int("--top-k"), default=3, metavar="K",
                          help="how many classes to show per file (default: 3)")
     predict.add_argument("--json", action="store_true",
                          help="print one JSON object: a list of {file, top: [{label, "
@@ -69,64 +85,51 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Slide the model's window over FILE every --hop seconds, smooth the "
         "probabilities and print each detection with its start and end time.",
     )
-    stream.add_argument("model", metavar="MODEL", help="a .keras or .tflite model")
-    stream.add_argument("file", metavar="FILE", help="a (long) audio file")
-    stream.add_argument("--hop", type=float, default=0.1, metavar="S",
+    stream.add_argument("model", metavar="MODEL", type=existing_file("model file"),
+                        help="a .keras or .tflite model")
+    stream.add_argument("file", metavar="FILE", type=existing_file("audio file"),
+                        help="a (long) audio file")
+    stream.add_argument("--hop", type=positive_float("--hop"), default=0.1, metavar="S",
                         help="seconds between windows (default: 0.1)")
-    stream.add_argument("--threshold", type=float, default=0.6, metavar="P",
+    stream.add_argument("--threshold", type=probability("--threshold"), default=0.6,
+                        metavar="P",
                         help="smoothed probability that starts a detection (default: 0.6)")
-    stream.add_argument("--smoothing", type=int, default=5, metavar="N",
+    stream.add_argument("--smoothing", type=positive_int("--smoothing"), default=5, metavar="N",
                         help="windows in the moving average (default: 5)")
     stream.add_argument("--json", action="store_true", help="print one JSON object")
     stream.set_defaults(func=_run_stream)
 
 
-def _check_file(path: str, what: str) -> Path:
-    from .errors import AudiolabError
-
-    file = Path(path).expanduser()
-    if not file.exists():
-        raise AudiolabError(f"{file}: no such {what}")
-    if file.is_dir():
-        raise AudiolabError(f"{file}: is a folder, not a {what}")
-    return file
-
-
 def open_model(path: str | Path):
-    """A :class:`~audiolab.evaluate.Predictor` for a ``.tflite`` or ``.keras`` file."""
-    from .errors import AudiolabError
+    """A :class:`~audiolab.evaluate.Predictor` for a ``.tflite`` or ``.keras`` file.
 
-    file = _check_file(str(path), "model file")
+    Raises
+    ------
+    AudiolabError
+        If ``path`` is not there, is a folder, or is neither ``.keras`` nor ``.tflite``.
+    """
+    from ..errors import AudiolabError
+
+    file = Path(existing_file("model file")(str(path))).expanduser()
     suffix = file.suffix.lower()
     if suffix == ".tflite":
-        from .deploy import TFLiteClassifier
+        from ..deploy import TFLiteClassifier
 
         return TFLiteClassifier(file)
     if suffix == ".keras":
-        from .evaluate import load_predictor
+        from ..evaluate import load_predictor
 
         return load_predictor(file)
     raise AudiolabError(f"{file}: unknown kind of model file (expected .keras or .tflite)")
 
 
 def _run_export(args: argparse.Namespace) -> int:
-    from .errors import AudiolabError, ParameterError
+    from ..errors import AudiolabError
 
-    if not args.out.endswith(".tflite"):
-        raise ParameterError(f"--out must end in .tflite, got {args.out}")
-    model = _check_file(args.model, "model file")
+    model = Path(args.model).expanduser()
     if model.suffix.lower() != ".keras":
         raise AudiolabError(f"{model}: expected a .keras model saved by audiolab train")
-    if args.calibration is not None:
-        folder = Path(args.calibration).expanduser()
-        if not folder.is_dir():
-            raise AudiolabError(f"{folder}: no such dataset folder")
-    if args.c_array is not None:
-        import re
-
-        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", args.c_array):
-            raise ParameterError(f"--c-array must be a C identifier, got {args.c_array!r}")
-    from .deploy import export_model, sidecar_path, write_c_array
+    from ..deploy import export_model, sidecar_path, write_c_array
 
     out = export_model(model, args.out, quantize=args.quantize, calibration=args.calibration)
     size = out.stat().st_size
@@ -137,21 +140,11 @@ def _run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_clips(files, sr: int):
-    from .io import load
-
-    return [load(_check_file(f, "audio file"), sr=sr)[0] for f in files]
-
-
 def _run_predict(args: argparse.Namespace) -> int:
-    from .errors import ParameterError
+    from ..io import load
 
-    if args.top_k <= 0:
-        raise ParameterError(f"--top-k must be a positive integer, got {args.top_k}")
-    for f in args.files:
-        _check_file(f, "audio file")
     predictor = open_model(args.model)
-    clips = _load_clips(args.files, predictor.sr)
+    clips = [load(Path(f).expanduser(), sr=predictor.sr)[0] for f in args.files]
     probs = predictor.predict_proba(clips)
     k = min(args.top_k, len(predictor.class_names))
     results = []
@@ -170,17 +163,8 @@ def _run_predict(args: argparse.Namespace) -> int:
 
 
 def _run_stream(args: argparse.Namespace) -> int:
-    from .errors import ParameterError
-
-    if args.hop <= 0:
-        raise ParameterError(f"--hop must be positive, got {args.hop}")
-    if not 0 <= args.threshold <= 1:
-        raise ParameterError(f"--threshold must be between 0 and 1, got {args.threshold}")
-    if args.smoothing <= 0:
-        raise ParameterError(f"--smoothing must be a positive integer, got {args.smoothing}")
-    _check_file(args.file, "audio file")
-    from .deploy import StreamingDetector
-    from .io import load
+    from ..deploy import StreamingDetector
+    from ..io import load
 
     predictor = open_model(args.model)
     y, _ = load(args.file, sr=predictor.sr)
@@ -200,3 +184,4 @@ def _run_stream(args: argparse.Namespace) -> int:
     for d in result.detections:
         print(f"{d['start']:8.2f} - {d['end']:8.2f} s  {d['label']}  ({d['score']:.2f})")
     return 0
+

@@ -12,7 +12,7 @@
 ``audiolab.json`` entry with the class names, sample rate, clip length,
 feature settings and the split, so ``evaluate`` needs nothing else.
 
-Errors are :class:`~audiolab.errors.AudiolabError`\\ s: ``audiolab.cli``
+Errors are :class:`~audiolab.errors.AudiolabError`\\ s: :func:`audiolab.cli.main`
 prints them as one line and exits with status 2. This module imports nothing
 heavy; TensorFlow loads when a command runs.
 """
@@ -22,6 +22,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+
+from .options import (
+    AUGMENT_STRENGTHS,
+    EVALUATE_SPLITS,
+    MODEL_KINDS,
+    existing_file,
+    existing_folder,
+    nonnegative_int,
+    path_ending,
+    positive_int,
+)
 
 __all__ = ["register"]
 
@@ -36,19 +47,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "with the seed), print the test accuracy and save an end-to-end .keras model "
         "(waveform in) with its class names, sample rate and feature settings.",
     )
-    train.add_argument("data_dir", metavar="DATA_DIR", help="the dataset folder")
-    train.add_argument("--model", choices=["cnn", "rnn", "crnn"], default="cnn",
+    train.add_argument("data_dir", metavar="DATA_DIR", type=existing_folder("folder"),
+                       help="the dataset folder")
+    train.add_argument("--model", choices=MODEL_KINDS, default="cnn",
                        help="the network (default: cnn)")
     train.add_argument("--out", metavar="MODEL.keras", required=True,
+                       type=path_ending("--out", ".keras"),
                        help="where to save the model (must end in .keras)")
-    train.add_argument("--epochs", type=int, default=15, metavar="N",
+    train.add_argument("--epochs", type=positive_int("--epochs"), default=15, metavar="N",
                        help="most epochs; early stopping may end sooner (default: 15)")
-    train.add_argument("--seed", type=int, default=0, metavar="S",
+    train.add_argument("--seed", type=nonnegative_int("--seed"), default=0, metavar="S",
                        help="seed of the split, the initial weights and the augmentation "
                        "(default: 0)")
-    train.add_argument("--sr", type=int, default=16000, metavar="HZ",
+    train.add_argument("--sr", type=positive_int("--sr"), default=16000, metavar="HZ",
                        help="sample rate the clips are resampled to (default: 16000)")
-    train.add_argument("--augment", choices=["none", "light", "strong"], default="light",
+    train.add_argument("--augment", choices=AUGMENT_STRENGTHS, default="light",
                        help="waveform augmentation of the training clips (default: light; "
                        "strong: the variation of real recordings, level-free features and SpecAugment)")
     train.add_argument("--skip-broken", action="store_true",
@@ -61,10 +74,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Accuracy, macro precision, recall and F1, and a per-class table of MODEL "
         "on DATA_DIR's test split (the same split audiolab train made).",
     )
-    evaluate.add_argument("model", metavar="MODEL",
+    evaluate.add_argument("model", metavar="MODEL", type=existing_file("model file"),
                           help="a .keras model saved by audiolab train, or a .tflite from audiolab export")
-    evaluate.add_argument("data_dir", metavar="DATA_DIR", help="the dataset folder")
-    evaluate.add_argument("--split", choices=["test", "val", "train", "all"], default="test",
+    evaluate.add_argument("data_dir", metavar="DATA_DIR", type=existing_folder("folder"),
+                          help="the dataset folder")
+    evaluate.add_argument("--split", choices=EVALUATE_SPLITS, default="test",
                           help="which clips (default: test)")
     evaluate.add_argument("--json", action="store_true",
                           help="print one JSON object (accuracy, macro_f1, per_class, "
@@ -74,39 +88,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     evaluate.set_defaults(func=_run_evaluate)
 
 
-def _check_folder(path: str) -> None:
-    """Fail fast, before TensorFlow loads, on a folder that is not there."""
-    from pathlib import Path
-
-    from .datasets import DatasetError
-
-    folder = Path(path).expanduser()
-    if not folder.exists():
-        raise DatasetError(f"{folder}: no such folder")
-    if not folder.is_dir():
-        raise DatasetError(f"{folder}: is a file, not a dataset folder")
-
-
-def _positive(name: str, value: int) -> None:
-    from .errors import ParameterError
-
-    if value <= 0:
-        raise ParameterError(f"--{name} must be a positive integer, got {value}")
-
-
 def _run_train(args: argparse.Namespace) -> int:
-    from .errors import ParameterError
+    from ..train import train_folder
 
-    _positive("epochs", args.epochs)
-    _positive("sr", args.sr)
-    if args.seed < 0:
-        raise ParameterError(f"--seed must be zero or positive, got {args.seed}")
-    if not args.out.endswith(".keras"):
-        raise ParameterError(f"--out must end in .keras, got {args.out}")
-    _check_folder(args.data_dir)
-    from . import train
-
-    result = train.train_folder(
+    result = train_folder(
         args.data_dir, model=args.model, out=args.out, epochs=args.epochs, seed=args.seed,
         sr=args.sr, augment=args.augment, skip_broken=args.skip_broken,
         verbose=1 if sys.stdout.isatty() else 2,  # a progress bar, or one line per epoch
@@ -124,9 +109,8 @@ def _run_train(args: argparse.Namespace) -> int:
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate_folder, format_report, load_predictor
+    from ..evaluate import evaluate_folder, format_report, load_predictor
 
-    _check_folder(args.data_dir)
     predictor = load_predictor(args.model)
     report = evaluate_folder(predictor, args.data_dir, split=args.split,
                              skip_broken=args.skip_broken)

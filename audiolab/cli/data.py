@@ -11,9 +11,9 @@
     audiolab data download {fsdd,mini_speech_commands,esc50} [--data-dir DIR] [--sha256 HEX]
     audiolab data verify-fsdd PATH
 
-Errors are :class:`~audiolab.errors.AudiolabError`\\ s, which ``audiolab.cli``
-prints as one line with exit status 2. Only this module's ``register`` is
-imported by ``audiolab.cli``; the work is imported when a command runs.
+Errors are :class:`~audiolab.errors.AudiolabError`\\ s, which
+:func:`audiolab.cli.main` prints as one line with exit status 2. Building the
+parser imports nothing heavy; the work is imported when a command runs.
 
 Used in lesson 05 ("preparing a dataset") and by practitioners.
 """
@@ -25,7 +25,15 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["register"]
+from .options import (
+    REMOTE_DATASETS,
+    SPLITS,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+)
+
+__all__ = ["register", "describe"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -54,15 +62,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     speech.add_argument("--vocabulary", default="digits",
                         help="digits (zero..nine), commands (yes, no, up, ...) or a "
                         "comma-separated list of words (default: digits)")
-    speech.add_argument("--per-class", type=int, default=100, metavar="N",
+    speech.add_argument("--per-class", type=positive_int("--per-class"), default=100, metavar="N",
                         help="clips per word (default: 100)")
-    speech.add_argument("--takes", type=int, default=1, metavar="N",
+    speech.add_argument("--takes", type=positive_int("--takes"), default=1, metavar="N",
                         help="times each synthetic speaker says each word (default: 1)")
-    speech.add_argument("--sr", type=int, default=16000, metavar="HZ",
+    speech.add_argument("--sr", type=positive_int("--sr"), default=16000, metavar="HZ",
                         help="sample rate in Hz (default: 16000)")
-    speech.add_argument("--duration", type=float, default=1.0, metavar="SECONDS",
+    speech.add_argument("--duration", type=positive_float("--duration"), default=1.0, metavar="SECONDS",
                         help="length of every clip (default: 1.0)")
-    speech.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    speech.add_argument("--seed", type=nonnegative_int("--seed"), default=0, help="random seed (default: 0)")
     noise = speech.add_mutually_exclusive_group()
     noise.add_argument("--noise-snr", type=float, nargs=2, default=(10.0, 40.0),
                        metavar=("LO", "HI"),
@@ -71,7 +79,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     speech.add_argument("--flite", action="store_true",
                         help="add Flite's four voices to eSpeak NG's (needs the flite program: "
                         "apt-get install flite, or brew install flite)")
-    speech.add_argument("--jobs", type=int, default=1, metavar="N",
+    speech.add_argument("--jobs", type=positive_int("--jobs"), default=1, metavar="N",
                         help="worker processes (default: 1; the output does not depend on it)")
     speech.add_argument("--overwrite", action="store_true",
                         help="replace OUT_DIR if it holds a speech dataset with other parameters")
@@ -89,7 +97,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     fsdd.add_argument("--source", metavar="PATH",
                       help="a local copy of FSDD (default: $AUDIOLAB_FSDD, "
                       "$AUDIOLAB_DATA/fsdd, or a verified download)")
-    fsdd.add_argument("--sr", type=int, default=16000, metavar="HZ",
+    fsdd.add_argument("--sr", type=positive_int("--sr"), default=16000, metavar="HZ",
                       help="sample rate in Hz (default: 16000)")
     fsdd.add_argument("--words", action="store_true",
                       help="name the class folders zero..nine, as audiolab data speech does "
@@ -115,7 +123,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "that, every recording's) and extract it into the data folder ($AUDIOLAB_DATA or "
         "~/.cache/audiolab).",
     )
-    download.add_argument("name", choices=["fsdd", "mini_speech_commands", "esc50"])
+    download.add_argument("name", choices=REMOTE_DATASETS)
     download.add_argument("--data-dir", metavar="DIR", help="where datasets live")
     download.add_argument("--sha256", metavar="HEX",
                           help="the archive's SHA-256 (required when none is published)")
@@ -134,15 +142,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _vocabulary(text: str) -> str | list[str]:
-    if text in ("digits", "commands"):
+    from ..datasets import VOCABULARIES
+
+    if text in VOCABULARIES:
         return text
     return [word.strip() for word in text.split(",") if word.strip()]
 
 
 def _run_speech(args: argparse.Namespace) -> int:
-    from .espeak import DEFAULT_VOICES
-    from .flite import DEFAULT_VOICES as FLITE_VOICES
-    from .speech import _make, read_manifest
+    from ..datasets.espeak import DEFAULT_VOICES
+    from ..datasets.flite import DEFAULT_VOICES as FLITE_VOICES
+    from ..datasets.speech import _make, read_manifest
 
     start = time.perf_counter()
     path, created = _make(
@@ -161,7 +171,7 @@ def _run_speech(args: argparse.Namespace) -> int:
     )
     manifest = read_manifest(path) or {}
     counts = manifest.get("counts", {})
-    split_text = "/".join(str(counts.get(s, 0)) for s in ("train", "val", "test"))
+    split_text = "/".join(str(counts.get(s, 0)) for s in SPLITS)
     what = (f"{manifest.get('n_clips', '?')} clips, {len(manifest.get('class_names', []))} "
             f"classes, {split_text} train/val/test")
     if created:
@@ -172,7 +182,7 @@ def _run_speech(args: argparse.Namespace) -> int:
 
 
 def _run_fsdd(args: argparse.Namespace) -> int:
-    from .real import _export_fsdd
+    from ..datasets.real import _export_fsdd
 
     start = time.perf_counter()
     path, created = _export_fsdd(args.out_dir, path=args.source, sr=args.sr,
@@ -189,7 +199,7 @@ def _run_fsdd(args: argparse.Namespace) -> int:
 
 
 def _run_download(args: argparse.Namespace) -> int:
-    from .real import download_dataset
+    from ..datasets.real import download_dataset
 
     path = download_dataset(args.name, data_dir=args.data_dir, sha256=args.sha256)
     print(path)
@@ -197,7 +207,7 @@ def _run_download(args: argparse.Namespace) -> int:
 
 
 def _run_verify_fsdd(args: argparse.Namespace) -> int:
-    from .real import _fsdd_manifest, verify_fsdd
+    from ..datasets.real import _fsdd_manifest, verify_fsdd
 
     verify_fsdd(args.path)
     print(f"{args.path}: all {len(_fsdd_manifest()):,} recordings match the published FSDD v1.0.10")
@@ -220,11 +230,11 @@ def describe(directory: str | Path) -> str:
     """Return the text ``audiolab data info`` prints for a dataset folder."""
     import numpy as np
 
+    from ..datasets._common import auto_progress, folder_size, progress_bar
+    from ..datasets.folder import _SPLIT_ALIASES, _read_metadata, _scan
+    from ..datasets.speech import read_manifest
     from ..errors import AudioFileError
     from ..io import load
-    from ._common import auto_progress, folder_size, progress_bar
-    from .folder import _SPLIT_ALIASES, _read_metadata, _scan
-    from .speech import read_manifest
 
     scan = _scan(directory)
     root = scan.root
@@ -256,7 +266,7 @@ def describe(directory: str | Path) -> str:
         rates[rate] = rates.get(rate, 0) + 1
     bar.close()
 
-    split_names = [s for s in ("train", "val", "test") if any(sp == s for _, sp, _ in ok)]
+    split_names = [s for s in SPLITS if any(sp == s for _, sp, _ in ok)]
     layout = (f"split folders ({', '.join(split_names)})" if scan.has_split_folders
               else "class folders" + ("; splits from metadata.csv" if split_names else ""))
     lines = [f"{root}", f"layout: {layout}"]

@@ -1,0 +1,77 @@
+"""The ``audiolab`` command: the course's pipeline for your own recordings.
+
+One module per command family, each with a ``register(subparsers)`` function;
+this file only puts them together, so that it stays a table of contents:
+
+- :mod:`audiolab.cli.doctor`: ``audiolab doctor``;
+- :mod:`audiolab.cli.data`: ``audiolab data speech|fsdd|info|download|verify-fsdd``;
+- :mod:`audiolab.cli.train`: ``audiolab train`` and ``audiolab evaluate``;
+- :mod:`audiolab.cli.deploy`: ``audiolab export``, ``predict`` and ``stream``;
+- :mod:`audiolab.cli.options`: the argument types and choices they share.
+
+Building the parser imports nothing heavy (``audiolab --help`` loads neither
+TensorFlow nor librosa): each command imports its work when it runs. Errors
+from the ``AudiolabError`` family, whether an argument type refuses a value
+or the work fails, are printed as one line and exit with status 2; nothing
+else is caught, so real bugs still show a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..errors import AudiolabError
+from . import data, deploy, doctor, train
+
+__all__ = ["main", "build_parser"]
+
+#: The command families, in the order of ``audiolab --help``.
+_FAMILIES = (doctor, data, train, deploy)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``audiolab`` command."""
+    parser = argparse.ArgumentParser(
+        prog="audiolab",
+        description="Audio classification from data to device: the Audiolab course's tools.",
+    )
+    parser.add_argument("--version", action="version", version=f"audiolab {__version__}")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for family in _FAMILIES:
+        family.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``audiolab`` command and return its exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str or None
+        The arguments after ``audiolab``; None reads ``sys.argv``.
+
+    Returns
+    -------
+    int
+        0 on success, 1 when ``doctor`` finds a problem, 2 on an error (one
+        line on stderr: ``audiolab: error: ...``), 130 when interrupted.
+    """
+    # The entry point silences TensorFlow's start-up chatter (an explicit setting still wins).
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not hasattr(args, "func"):
+            parser.print_help()
+            return 2
+        return int(args.func(args) or 0)
+    except AudiolabError as error:
+        print(f"audiolab: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("audiolab: interrupted", file=sys.stderr)
+        return 130

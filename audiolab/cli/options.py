@@ -1,0 +1,269 @@
+"""The command line's argument types and choices, in one place.
+
+Every command family (:mod:`audiolab.cli.data`, :mod:`~audiolab.cli.train`,
+:mod:`~audiolab.cli.deploy`) takes its numbers, files and choices from here,
+so that ``--sr`` means the same in ``audiolab data speech`` and
+``audiolab train``, and a bad value is refused the same way everywhere.
+
+Types
+-----
+An argument type turns the text argparse hands it into a value, with the
+checks of :mod:`audiolab.validation`, or raises an
+:class:`~audiolab.errors.AudiolabError` naming the option (or the file) and
+the problem. It is deliberately not a ``ValueError``: argparse would replace
+the message with its own "invalid value"; this way the error reaches
+:func:`audiolab.cli.main`, which prints it as one line
+(``audiolab: error: --epochs must be a positive integer, got 0``) and exits
+with status 2, as it does for the errors found while a command runs.
+
+- ``positive_int(name)``: an integer > 0 (``--epochs``, ``--sr``, ``--top-k``);
+- ``nonnegative_int(name)``: an integer >= 0 (``--seed``);
+- ``positive_float(name)``: a finite number > 0 (``--hop``, ``--duration``);
+- ``probability(name)``: a number between 0 and 1 (``--threshold``);
+- ``path_ending(name, suffix)``: a file to write, ending in ``suffix`` (``--out``);
+- ``c_identifier(name)``: a C identifier (``--c-array``);
+- ``existing_file(what)``, ``existing_folder(what)``: a file or a folder that
+  is there, returned as typed.
+
+Choices
+-------
+From the package's light modules: :data:`MODEL_KINDS` and
+:data:`QUANTIZATIONS` (:mod:`audiolab.modelfile`), :data:`AUGMENT_STRENGTHS`
+(:mod:`audiolab.augment`). The dataset names and splits live in
+:mod:`audiolab.datasets`, whose import loads SciPy and soundfile; they are
+written here once, and ``tests/test_cli_options.py`` checks that they equal
+the package's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..augment import STRENGTHS as AUGMENT_STRENGTHS
+from ..errors import AudiolabError
+from ..modelfile import MODEL_KINDS, QUANTIZATIONS
+from ..validation import (
+    check_nonnegative_int,
+    check_positive,
+    check_positive_int,
+    check_probability,
+)
+
+__all__ = [
+    "AUGMENT_STRENGTHS",
+    "EVALUATE_SPLITS",
+    "MODEL_KINDS",
+    "QUANTIZATIONS",
+    "REMOTE_DATASETS",
+    "SPLITS",
+    "c_identifier",
+    "existing_file",
+    "existing_folder",
+    "nonnegative_int",
+    "path_ending",
+    "positive_float",
+    "positive_int",
+    "probability",
+]
+
+#: The splits of a dataset, in order (:data:`audiolab.datasets.SPLITS`).
+SPLITS = ("train", "val", "test")
+#: What ``audiolab evaluate --split`` accepts: a split, or every clip.
+EVALUATE_SPLITS = ("test", "val", "train", "all")
+#: The datasets ``audiolab data download`` fetches (the keys of
+#: :data:`audiolab.datasets.REMOTE_DATASETS`).
+REMOTE_DATASETS = ("fsdd", "mini_speech_commands", "esc50")
+
+ArgumentType = Callable[[str], Any]
+
+
+def _checked(check: Callable[[str, Any], Any], name: str, value: Any) -> Any:
+    """``check(name, value)``, its ``ParameterError`` raised again as an ``AudiolabError``."""
+    try:
+        return check(name, value)
+    except AudiolabError as error:
+        raise AudiolabError(str(error)) from None
+
+
+def _integer(check: Callable[[str, Any], int], name: str) -> ArgumentType:
+    def convert(text: str) -> int:
+        try:
+            value: Any = int(text)
+        except ValueError:
+            value = text  # the check names it: "--epochs must be a positive integer, got 'x'"
+        return _checked(check, name, value)
+
+    convert.__name__ = name
+    return convert
+
+
+def _number(check: Callable[[str, Any], float], name: str) -> ArgumentType:
+    def convert(text: str) -> float:
+        try:
+            value: Any = float(text)
+        except ValueError:
+            value = text  # "--hop must be a number, got 'x'"
+        return _checked(check, name, value)
+
+    convert.__name__ = name
+    return convert
+
+
+def positive_int(name: str) -> ArgumentType:
+    """The type of an option that takes an integer > 0.
+
+    Parameters
+    ----------
+    name : str
+        The option, as the user types it (``"--epochs"``); the error names it.
+
+    Returns
+    -------
+    callable
+        ``str -> int``, raising ``AudiolabError`` on anything else.
+
+    Examples
+    --------
+    >>> positive_int("--epochs")("15")
+    15
+    """
+    return _integer(check_positive_int, name)
+
+
+def nonnegative_int(name: str) -> ArgumentType:
+    """The type of an option that takes an integer >= 0 (a seed).
+
+    Examples
+    --------
+    >>> nonnegative_int("--seed")("0")
+    0
+    """
+    return _integer(check_nonnegative_int, name)
+
+
+def positive_float(name: str) -> ArgumentType:
+    """The type of an option that takes a finite number > 0 (seconds, say).
+
+    Examples
+    --------
+    >>> positive_float("--hop")("0.1")
+    0.1
+    """
+    return _number(check_positive, name)
+
+
+def probability(name: str) -> ArgumentType:
+    """The type of an option that takes a number between 0 and 1.
+
+    Examples
+    --------
+    >>> probability("--threshold")("0.6")
+    0.6
+    """
+    return _number(check_probability, name)
+
+
+def path_ending(name: str, suffix: str) -> ArgumentType:
+    """The type of an option naming a file to write, which must end in ``suffix``.
+
+    Returns the text as typed.
+
+    Examples
+    --------
+    >>> path_ending("--out", ".keras")("model.keras")
+    'model.keras'
+    """
+
+    def convert(text: str) -> str:
+        if not text.endswith(suffix):
+            raise AudiolabError(f"{name} must end in {suffix}, got {text}")
+        return text
+
+    convert.__name__ = name
+    return convert
+
+
+_C_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def c_identifier(name: str) -> ArgumentType:
+    """The type of an option naming a C variable.
+
+    Examples
+    --------
+    >>> c_identifier("--c-array")("g_model")
+    'g_model'
+    """
+
+    def convert(text: str) -> str:
+        if not _C_IDENTIFIER.match(text):
+            raise AudiolabError(f"{name} must be a C identifier, got {text!r}")
+        return text
+
+    convert.__name__ = name
+    return convert
+
+
+def _a(what: str) -> str:
+    return f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
+
+
+def existing_file(what: str) -> ArgumentType:
+    """The type of an argument naming a file that must be there.
+
+    Parameters
+    ----------
+    what : str
+        What the file is (``"model file"``, ``"audio file"``), for the error:
+        ``clip.wav: no such audio file``, ``data: is a folder, not a model file``.
+
+    Returns
+    -------
+    callable
+        ``str -> str``: the text as typed, so that what a command prints shows
+        the user's own path.
+
+    Examples
+    --------
+    >>> existing_file("audio file")(__file__) == __file__
+    True
+    """
+
+    def convert(text: str) -> str:
+        path = Path(text).expanduser()
+        if not path.exists():
+            raise AudiolabError(f"{path}: no such {what}")
+        if path.is_dir():
+            raise AudiolabError(f"{path}: is a folder, not {_a(what)}")
+        return text
+
+    convert.__name__ = what
+    return convert
+
+
+def existing_folder(what: str) -> ArgumentType:
+    """The type of an argument naming a folder that must be there.
+
+    The error reads ``data: no such dataset folder`` or
+    ``notes.txt: is a file, not a dataset folder``; the value is the text as typed.
+
+    Examples
+    --------
+    >>> import os
+    >>> existing_folder("folder")(os.curdir)
+    '.'
+    """
+
+    def convert(text: str) -> str:
+        path = Path(text).expanduser()
+        if not path.exists():
+            raise AudiolabError(f"{path}: no such {what}")
+        if not path.is_dir():
+            raise AudiolabError(f"{path}: is a file, not {_a(what)}")
+        return text
+
+    convert.__name__ = what
+    return convert
