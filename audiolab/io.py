@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import struct
-import uuid
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ import soxr
 from numpy.typing import NDArray
 
 from .errors import AudioFileError, ParameterError
+from .files import atomic_write
 from .validation import check_nonnegative, check_positive, check_positive_int, valid_audio
 
 __all__ = ["load", "save", "info", "resample", "AudioInfo", "AUDIO_EXTENSIONS"]
@@ -398,15 +398,9 @@ def save(
         raise AudioFileError(f"{path}: the folder {path.parent} does not exist")
 
     data = y.T if y.ndim == 2 else y
-    # A hidden name in the same folder, so that the rename is atomic and the
-    # file gets the usual permissions (mkstemp would make it private).
-    temporary = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.part"
     try:
-        sf.write(temporary, data, sr, format=file_format, subtype=subtype)
-        os.replace(temporary, path)
+        with atomic_write(path) as temporary:
+            sf.write(temporary, data, sr, format=file_format, subtype=subtype)
     except (sf.LibsndfileError, RuntimeError, OSError) as error:
         raise AudioFileError(f"{path}: cannot write the file ({error})") from None
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
     return path

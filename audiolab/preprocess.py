@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +14,7 @@ from numpy.typing import NDArray
 from scipy import ndimage
 
 from .errors import AudioFileError, AudiolabError, ParameterError
+from .files import atomic_write
 from .validation import (
     check_choice,
     check_nonnegative,
@@ -420,8 +420,7 @@ class Standardizer:
         path = Path(path)
         suffix = path.suffix.lower()
         check_choice("path's ending", suffix, (".json", ".npz"))
-        temporary = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}.part"
-        try:
+        with atomic_write(path) as temporary:
             if suffix == ".json":
                 payload = {
                     "axis": list(self.axis),
@@ -435,10 +434,6 @@ class Standardizer:
                 with open(temporary, "wb") as handle:
                     np.savez(handle, axis=np.array(self.axis), eps=np.array(self.eps),
                              mean=self.mean_, std=self.std_)
-            os.replace(temporary, path)
-        finally:
-            if temporary.exists():
-                temporary.unlink()
         return path
 
     @classmethod

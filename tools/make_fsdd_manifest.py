@@ -19,12 +19,11 @@ themselves never go into the project.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from audiolab.datasets.real import _find_fsdd, _fsdd_digests, _manifest_text
+from audiolab.files import atomic_write
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT = ROOT / "audiolab" / "datasets" / "manifests" / "fsdd.sha256"
@@ -42,15 +41,8 @@ def write_manifest(folder: Path, output: Path) -> int:
         raise SystemExit(f"{folder}: no FSDD recordings ({{digit}}_{{speaker}}_{{take}}.wav)")
     digests = _fsdd_digests(recordings)
     output.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="ascii", newline="\n") as file:
-            file.write(_manifest_text(digests))
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; the manifest is not
-        os.replace(temporary, output)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_write(output) as temporary:
+        temporary.write_text(_manifest_text(digests), encoding="ascii", newline="\n")
     return len(digests)
 
 

@@ -146,14 +146,14 @@ def _mfcc_unlogged(S_db, n_mfcc):
 
 def _log_mel_of_tones() -> np.ndarray:
     """A real log-mel spectrogram: two tones and a little noise, 40 bands, 25 frames."""
-    from ..features import mel_spectrogram, power_to_db
+    from ..features import SPEECH_DEFAULTS, mel_spectrogram, power_to_db
 
     sr = 16000
     t = np.arange(int(0.25 * sr)) / sr
     y = 0.5 * np.sin(2 * np.pi * 440 * t) + 0.2 * np.sin(2 * np.pi * 1800 * t)
     y = (y + 0.01 * np.random.default_rng(41).standard_normal(len(t))).astype(np.float32)
-    S = mel_spectrogram(y=y, sr=sr, n_fft=512, hop_length=160, win_length=400, n_mels=40,
-                        fmin=20.0)
+    settings = {k: SPEECH_DEFAULTS[k] for k in ("n_fft", "hop_length", "win_length", "n_mels", "fmin")}
+    S = mel_spectrogram(y=y, sr=sr, **settings)
     return power_to_db(S).astype(np.float64)
 
 

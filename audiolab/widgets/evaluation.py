@@ -96,7 +96,7 @@ def draw_error(
     from matplotlib.patches import Rectangle
 
     from ..evaluate import confusion_matrix, plot_confusion_matrix
-    from ..features import mel_spectrogram, power_to_db
+    from ..features import SPEECH_DEFAULTS, SPEECH_TOP_DB, mel_spectrogram, power_to_db
     from ..plots import spectrogram
 
     names = list(class_names)
@@ -128,9 +128,11 @@ def draw_error(
     win = int(round(0.025 * sr))
     n_fft = int(2 ** np.ceil(np.log2(win)))
     hop = max(1, int(round(0.010 * sr)))
+    fmin = SPEECH_DEFAULTS["fmin"]
     S = power_to_db(mel_spectrogram(y=y, sr=sr, n_fft=n_fft, hop_length=hop, win_length=win,
-                                    n_mels=40, fmin=20.0), ref=np.max, top_db=80.0)
-    spectrogram(S, sr=sr, hop_length=hop, y_axis="mel", fmin=20.0, ax=spec_ax, colorbar=False)
+                                    n_mels=SPEECH_DEFAULTS["n_mels"], fmin=fmin),
+                    ref=np.max, top_db=SPEECH_TOP_DB)
+    spectrogram(S, sr=sr, hop_length=hop, y_axis="mel", fmin=fmin, ax=spec_ax, colorbar=False)
     spec_ax.set_title("log-mel spectrogram")
 
     order = np.argsort(-probabilities[index], kind="stable")[:3]

@@ -15,6 +15,7 @@ import numpy as np
 import scipy.fft
 from numpy.typing import NDArray
 
+from ..features import SPEECH_DEFAULTS
 from ..validation import check_positive_int, valid_audio
 from .base import Demo
 
@@ -22,7 +23,8 @@ __all__ = ["mfcc_demo", "draw_mfcc", "log_mel", "envelope_from_mfcc", "MFCC_SETT
 
 #: The analysis the demo uses: the course's speech settings (25 ms windows every
 #: 10 ms, 40 mel bands from 20 Hz) at 16 kHz.
-MFCC_SETTINGS = {"n_fft": 512, "hop_length": 160, "win_length": 400, "n_mels": 40, "fmin": 20.0}
+MFCC_SETTINGS = {key: SPEECH_DEFAULTS[key]
+                 for key in ("n_fft", "hop_length", "win_length", "n_mels", "fmin")}
 
 
 @functools.lru_cache(maxsize=2)
