@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     front_ms = 1e3 * float(np.median(t))
 
     # Streaming: 60 s of test clips separated by silence, with a little noise.
-    int8 = deploy.TFLiteClassifier(
+    int8 = deploy.TFLitePredictor(
         deploy.to_tflite(result.model, quantize="int8", representative_data=calibration),
         metadata={**result.metadata, "quantize": "int8"})
     pieces, said = [], 0

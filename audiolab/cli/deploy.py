@@ -113,9 +113,9 @@ def open_model(path: str | Path):
     file = Path(existing_file("model file")(str(path))).expanduser()
     suffix = file.suffix.lower()
     if suffix == ".tflite":
-        from ..deploy import TFLiteClassifier
+        from ..deploy import TFLitePredictor
 
-        return TFLiteClassifier(file)
+        return TFLitePredictor(file)
     if suffix == ".keras":
         from ..evaluate import load_predictor
 

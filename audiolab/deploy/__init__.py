@@ -4,7 +4,8 @@
   dynamic-range (int8 weights, float activations) or full-integer int8
   (int8 weights, activations, input and output; calibrated on a
   representative sample of training features).
-- :class:`TFLiteClassifier` (:class:`audiolab.predictors.TFLitePredictor`)
+- :class:`~audiolab.predictors.TFLitePredictor` (offered here too; its
+  former name ``TFLiteClassifier`` is kept as an alias for one release)
   runs a ``.tflite`` model with the LiteRT interpreter (``ai_edge_litert``),
   quantises its input and dequantises its output, and predicts from
   waveforms or from features. It is a :class:`~audiolab.predictors.Predictor`,
@@ -24,7 +25,7 @@ layer (waveform to log-mel). It converts to TFLite in float, but it quantises
 badly: the power spectrum spans ten orders of magnitude, far beyond 8 bits,
 and microcontrollers compute features with their own DSP code anyway. So
 :func:`to_tflite` exports the *classifier* (features in, probabilities out,
-including the ``Normalization`` layer) and :class:`TFLiteClassifier` computes
+including the ``Normalization`` layer) and :class:`~audiolab.predictors.TFLitePredictor` computes
 the features with :func:`audiolab.features.extract_batch` from the settings
 saved with the model, exactly as in training.
 

@@ -108,7 +108,7 @@ def to_tflite(model, *, quantize: str = "none", representative_data: Any = None)
         A classifier that takes features, or an end-to-end model with an
         :class:`~audiolab.models.AudioFeatures` front end: then only the
         classifier is converted (see the module's notes) and the features
-        are computed in NumPy by :class:`TFLiteClassifier`.
+        are computed in NumPy by :class:`TFLitePredictor`.
     quantize : {"none", "dynamic", "int8"}
         ``"none"``: float32 weights and activations. ``"dynamic"``:
         dynamic-range quantisation, int8 weights, float activations (no
@@ -136,7 +136,7 @@ def to_tflite(model, *, quantize: str = "none", representative_data: Any = None)
 
     See Also
     --------
-    TFLiteClassifier, save_tflite, benchmark
+    TFLitePredictor, save_tflite, benchmark
 
     Examples
     --------

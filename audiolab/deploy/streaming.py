@@ -135,8 +135,8 @@ class StreamingDetector:
 
     Parameters
     ----------
-    classifier : TFLiteClassifier or Predictor
-        Anything with ``predict_proba`` (waveforms); a :class:`TFLiteClassifier`
+    classifier : TFLitePredictor or Predictor
+        Anything with ``predict_proba`` (waveforms); a :class:`TFLitePredictor`
         is used through its features, computed once for the whole recording.
     hop : float
         Seconds between windows (default 0.1).
@@ -151,7 +151,7 @@ class StreamingDetector:
 
     Examples
     --------
-    >>> detector = StreamingDetector(TFLiteClassifier("cnn.tflite"))  # doctest: +SKIP
+    >>> detector = StreamingDetector(TFLitePredictor("cnn.tflite"))  # doctest: +SKIP
     >>> result = detector.process(long_recording)  # doctest: +SKIP
     >>> [(d["label"], round(d["start"], 1)) for d in result.detections]  # doctest: +SKIP
     [('three', 1.2), ('seven', 3.4)]
@@ -163,7 +163,7 @@ class StreamingDetector:
                  threshold: float = 0.6, min_rms: float = 0.005,
                  ignore: Sequence[str] = ()) -> None:
         if not hasattr(classifier, "predict_proba") or not hasattr(classifier, "n_samples"):
-            raise ParameterError("classifier must be a TFLiteClassifier or another Predictor")
+            raise ParameterError("classifier must be a TFLitePredictor or another Predictor")
         self.classifier = classifier
         self.sr = int(classifier.sr)
         self.window = int(classifier.n_samples)
