@@ -111,6 +111,36 @@ def test_evaluate_and_deploy_share_predictors_without_importing_each_other():
     assert not graph["audiolab.predictors"] & (evaluate | deploy)
 
 
+#: The rows of CONTRIBUTING.md's "Layers" table: a module imports from its row or rows above.
+LAYERS = [
+    ["audiolab", "audiolab.errors", "audiolab.validation", "audiolab.files", "audiolab.quiet",
+     "audiolab.modelfile"],
+    ["audiolab.io", "audiolab.dsp", "audiolab.features", "audiolab.plots"],
+    ["audiolab.preprocess", "audiolab.augment"],
+    ["audiolab.datasets"],
+    ["audiolab.models", "audiolab.train"],
+    ["audiolab.predictors"],
+    ["audiolab.evaluate", "audiolab.deploy"],
+    ["audiolab.cli", "audiolab.widgets", "audiolab.checks", "audiolab.system"],
+]
+#: The one import that goes up: the whole run of ``audiolab train`` reports on its model.
+UPWARD = {("audiolab.train", "audiolab.predictors"), ("audiolab.train", "audiolab.evaluate.metrics")}
+
+
+def _row(module: str) -> int:
+    matches = [(len(prefix), row) for row, prefixes in enumerate(LAYERS) for prefix in prefixes
+               if module == prefix or module.startswith(prefix + ".")]
+    assert matches, f"{module} is in no row of CONTRIBUTING.md's Layers table"
+    return max(matches)[1]
+
+
+def test_imports_go_down_the_layers():
+    graph = import_graph()
+    upward = sorted((module, target) for module, targets in graph.items() for target in targets
+                    if _row(target) > _row(module) and (module, target) not in UPWARD)
+    assert upward == [], upward
+
+
 def _run(code: str) -> dict:
     # Without the variables the test session sets, so that a module setting one is seen.
     env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
