@@ -39,6 +39,8 @@ __all__ = [
     "FEATURE_KINDS",
     "FORMAT_VERSION",
     "KERAS_ENTRY",
+    "KERAS_FORMAT",
+    "TFLITE_FORMAT",
     "MODEL_KINDS",
     "ModelCard",
     "QUANTIZATIONS",
@@ -58,6 +60,8 @@ FEATURE_KINDS = ("logmel", "mfcc")
 QUANTIZATIONS = ("none", "dynamic", "int8")
 #: The version of the schema this module writes.
 FORMAT_VERSION = 1
+#: The ``format`` of a card inside a ``.keras`` file and beside a ``.tflite`` file.
+KERAS_FORMAT, TFLITE_FORMAT = "audiolab-model", "audiolab-tflite"
 #: The entry of a ``.keras`` zip that holds the model card.
 KERAS_ENTRY = "audiolab.json"
 

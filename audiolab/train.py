@@ -53,7 +53,7 @@ from .datasets.folder import load_folder_with_notes
 from .datasets.splits import split_indices
 from .errors import AudiolabError, ParameterError
 from .features import SPEECH_FEATURES
-from .modelfile import FEATURE_KINDS
+from .modelfile import FEATURE_KINDS, FORMAT_VERSION, KERAS_FORMAT
 from .validation import check_choice, check_nonnegative_int, check_positive, check_positive_int
 
 keras = models.keras
@@ -925,8 +925,8 @@ def train_clips(
         report = classification_report(labels[test], predictor.predict(clips[test]), class_names)
     best = history.best()
     metadata = {
-        "format": "audiolab-model",
-        "format_version": 1,
+        "format": KERAS_FORMAT,
+        "format_version": FORMAT_VERSION,
         "model": model,
         "class_names": [str(c) for c in class_names],
         "sr": sr,

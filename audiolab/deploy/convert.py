@@ -20,7 +20,15 @@ from ..datasets.folder import load_folder_with_notes
 from ..datasets.splits import split_indices
 from ..errors import AudiolabError, ParameterError
 from ..files import atomic_write
-from ..modelfile import QUANTIZATIONS, ModelCard, read_keras_card, read_sidecar, write_sidecar
+from ..modelfile import (
+    FORMAT_VERSION,
+    QUANTIZATIONS,
+    TFLITE_FORMAT,
+    ModelCard,
+    read_keras_card,
+    read_sidecar,
+    write_sidecar,
+)
 from ..quiet import silenced
 from ..validation import check_choice
 
@@ -303,7 +311,7 @@ def export_model(model_path: str | os.PathLike, out: str | os.PathLike, *,
     model = models.load_model(model_path)
     flat = to_tflite(model, quantize=quantize, representative_data=representative)
     meta = {
-        "format": "audiolab-tflite", "format_version": 1,
+        "format": TFLITE_FORMAT, "format_version": FORMAT_VERSION,
         "class_names": metadata["class_names"], "sr": int(metadata["sr"]),
         "n_samples": int(metadata["n_samples"]), "features": metadata["features"],
         "input": "features", "quantize": quantize, "model": metadata.get("model", "model"),
