@@ -13,12 +13,14 @@ Building the parser imports nothing heavy (``audiolab --help`` loads neither
 TensorFlow nor librosa): each command imports its work when it runs. Errors
 from the ``AudiolabError`` family, whether an argument type refuses a value
 or the work fails, are printed as one line and exit with status 2; nothing
-else is caught, so real bugs still show a traceback.
+else is caught (but a closed output pipe, which ends the command quietly),
+so real bugs still show a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -26,6 +28,7 @@ from collections.abc import Sequence
 from .. import __version__
 from ..errors import AudiolabError
 from . import data, deploy, doctor, train
+from .options import in_option_terms
 
 __all__ = ["main", "build_parser"]
 
@@ -57,12 +60,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 1 when ``doctor`` finds a problem, 2 on an error (one
-        line on stderr: ``audiolab: error: ...``), 130 when interrupted.
+        0 on success, 1 when ``doctor`` finds a problem or ``data info`` lists
+        broken files, 2 on an error (one line on stderr: ``audiolab: error:
+        ...``, in the command's terms: ``--overwrite``, not ``overwrite=True``),
+        130 when interrupted, 141 when the reader of its output went away
+        (``audiolab data info DIR | head -1``; nothing is printed).
     """
     # The entry point silences TensorFlow's start-up chatter (an explicit setting still wins).
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = build_parser()
+    args: argparse.Namespace | None = None
     try:
         args = parser.parse_args(argv)
         if not hasattr(args, "func"):
@@ -70,8 +77,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         return int(args.func(args) or 0)
     except AudiolabError as error:
-        print(f"audiolab: error: {error}", file=sys.stderr)
+        names = getattr(args, "api_names", None) or {}
+        print(f"audiolab: error: {in_option_terms(str(error), names)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("audiolab: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``audiolab data info DIR | head -1``): stop quietly, as
+        # Unix tools do. Point stdout at nothing, so that Python's own flush at exit
+        # does not fail again on the closed pipe.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE: what a shell reports for a tool the pipe stopped

@@ -84,7 +84,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     speech.add_argument("--overwrite", action="store_true",
                         help="replace OUT_DIR if it holds a speech dataset with other parameters")
     speech.add_argument("--quiet", action="store_true", help="no progress bar")
-    speech.set_defaults(func=_run_speech)
+    speech.set_defaults(func=_run_speech, api_names={
+        "per_class": "--per-class", "takes": "--takes", "sr": "--sr", "duration": "--duration",
+        "seed": "--seed", "noise_snr_db": "--noise-snr", "n_jobs": "--jobs",
+        "vocabulary": "--vocabulary", "overwrite=True": "--overwrite", "out_dir": "OUT_DIR"})
 
     fsdd = commands.add_parser(
         "fsdd",
@@ -105,7 +108,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     fsdd.add_argument("--overwrite", action="store_true",
                       help="replace OUT_DIR if it holds an FSDD export with other settings")
     fsdd.add_argument("--quiet", action="store_true", help="no progress bar")
-    fsdd.set_defaults(func=_run_fsdd)
+    fsdd.set_defaults(func=_run_fsdd, api_names={
+        "sr": "--sr", "overwrite=True": "--overwrite", "the path argument": "--source",
+        "out_dir": "OUT_DIR"})
 
     info = commands.add_parser(
         "info",

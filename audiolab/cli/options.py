@@ -23,7 +23,16 @@ with status 2, as it does for the errors found while a command runs.
 - ``path_ending(name, suffix)``: a file to write, ending in ``suffix`` (``--out``);
 - ``c_identifier(name)``: a C identifier (``--c-array``);
 - ``existing_file(what)``, ``existing_folder(what)``: a file or a folder that
-  is there, returned as typed.
+  is there, returned as typed;
+- ``output_file(name, suffix)``: a file to write, ending in ``suffix``, whose
+  folder exists and can be written, and which is not a folder itself.
+
+Messages
+--------
+The work a command runs is the Python API's, whose errors name its
+parameters (``per_class``, ``overwrite=True``). :func:`in_option_terms`
+rewrites them in the command's words (``--per-class``, ``--overwrite``); a
+command lists its own translations with ``set_defaults(api_names={...})``.
 
 Choices
 -------
@@ -37,8 +46,9 @@ the package's.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +72,9 @@ __all__ = [
     "c_identifier",
     "existing_file",
     "existing_folder",
+    "in_option_terms",
     "nonnegative_int",
+    "output_file",
     "path_ending",
     "positive_float",
     "positive_int",
@@ -267,3 +279,74 @@ def existing_folder(what: str) -> ArgumentType:
 
     convert.__name__ = what
     return convert
+
+
+def _writable_folder(folder: Path) -> bool:
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+def check_output(name: str, path: Path, *, what: str = "file") -> None:
+    """Refuse ``path`` as a file to write: a folder there, a missing or unwritable folder.
+
+    Raises
+    ------
+    AudiolabError
+        Naming the option: ``--out model.keras: is a folder``.
+    """
+    if path.is_dir():
+        raise AudiolabError(f"{name} {path}: is a folder, not {_a(what)}; choose a file name")
+    folder = path.parent
+    if not folder.exists():
+        raise AudiolabError(f"{name} {path}: the folder {folder} does not exist")
+    if not folder.is_dir():
+        raise AudiolabError(f"{name} {path}: {folder} is a file, not a folder")
+    if not _writable_folder(folder):
+        raise AudiolabError(f"{name} {path}: the folder {folder} cannot be written (permission denied)")
+    if path.exists() and not os.access(path, os.W_OK) and not _writable_folder(folder):
+        raise AudiolabError(f"{name} {path}: the file cannot be replaced (permission denied)")
+
+
+def output_file(name: str, suffix: str, *, what: str = "file") -> ArgumentType:
+    """The type of an option naming a file to write: ``path_ending`` plus :func:`check_output`.
+
+    Checked when the command line is read, before any long work: the file
+    must end in ``suffix``, must not be a folder, and its folder must exist
+    and be writable. Returns the text as typed.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> out = os.path.join(tempfile.gettempdir(), "model.keras")
+    >>> output_file("--out", ".keras")(out) == out
+    True
+    """
+    ending = path_ending(name, suffix)
+
+    def convert(text: str) -> str:
+        ending(text)
+        check_output(name, Path(text).expanduser(), what=what)
+        return text
+
+    convert.__name__ = name
+    return convert
+
+
+def in_option_terms(message: str, api_names: Mapping[str, str]) -> str:
+    """Rewrite an API error in a command's words: ``per_class=5`` -> ``--per-class 5``.
+
+    ``api_names`` maps the API's names (``"per_class"``, ``"overwrite=True"``,
+    ``"the path argument"``) to the options (``"--per-class"``, ``"--source"``).
+    A name is replaced only as a whole word outside paths.
+
+    Examples
+    --------
+    >>> in_option_terms("pass overwrite=True to replace it", {"overwrite=True": "--overwrite"})
+    'pass --overwrite to replace it'
+    >>> in_option_terms("per_class=7 must be a multiple of takes=2",
+    ...                 {"per_class": "--per-class", "takes": "--takes"})
+    '--per-class 7 must be a multiple of --takes 2'
+    """
+    for api, option in sorted(api_names.items(), key=lambda item: -len(item[0])):
+        pattern = re.compile(rf"(?<![\w/.\-]){re.escape(api)}(?![\w/\-]|\.\w)(=)?")
+        message = pattern.sub(lambda m: option + (" " if m.group(1) else ""), message)
+    return message

@@ -368,6 +368,112 @@ def _judge(target: Path, *, format: str, parameters: Mapping[str, Any],
 # --------------------------------------------------------------------------
 
 
+def existing_parent(path: Path) -> Path:
+    """The nearest folder that exists at or above ``path`` (where its files will go)."""
+    current = path.absolute()
+    while not current.is_dir() and current != current.parent:
+        current = current.parent
+    return current
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux ``MemAvailable``), or None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _size(n_bytes: float) -> str:
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:,.1f} {unit}"
+    return f"{n_bytes / 1e3:,.1f} kB"
+
+
+def check_room(target: Path, *, disk: int, memory: int, what: str, cause: str) -> None:
+    """Refuse a run that needs more disk space beside ``target`` or more memory than there is.
+
+    Parameters
+    ----------
+    target : pathlib.Path
+        The folder to be written (its nearest existing parent is measured).
+    disk, memory : int
+        Estimated bytes the run writes and holds in memory at its peak.
+    what : str
+        The run, for the message: ``"12,000 clips of 1.0 s at 16000 Hz"``.
+    cause : str
+        The parameters that set the size, for the message: ``"per_class"``.
+
+    Raises
+    ------
+    DatasetError
+        Naming ``cause``, the estimate and what is free.
+    """
+    folder = existing_parent(target)
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        free = None
+    if free is not None and disk > free:
+        raise DatasetError(
+            f"{what} need about {_size(disk)} on disk, but {folder} has {_size(free)} free; "
+            f"lower {cause} or choose a folder on a larger disk"
+        )
+    room = available_memory()
+    if room is not None and memory > room:
+        raise DatasetError(
+            f"{what} need about {_size(memory)} of memory, but {_size(room)} is available; "
+            f"lower {cause}"
+        )
+
+
+def wav_intact(path: Path) -> bool:
+    """Whether a RIFF/WAVE file is as long as its header says (a cheap truncation check).
+
+    Reads 12 bytes; a file that is not RIFF, or cannot be read, counts as not intact.
+    """
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            header = handle.read(12)
+    except OSError:
+        return False
+    if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+        return False
+    declared = int.from_bytes(header[4:8], "little")
+    # Streaming writers leave the size 0 or 0xFFFFFFFF; audiolab's own files never do.
+    return declared + 8 == size or (declared + 9 == size and declared % 2 == 1)
+
+
+def verify_content(folder: Path, manifest: Mapping[str, Any], files: list[str]) -> str | None:
+    """Recompute a dataset's ``content_sha256`` over ``files`` (relative paths): None if it matches.
+
+    ``files`` are the clips the metadata lists; ``metadata.csv`` is added, as
+    the builders do. Returns a one-line problem otherwise.
+    """
+    expected = manifest.get("content_sha256")
+    if not isinstance(expected, str):
+        return f"{folder}: its manifest has no content_sha256 to verify against"
+    entries = []
+    for relative in [*files, "metadata.csv"]:
+        try:
+            entries.append((relative, file_sha256(folder / relative)))
+        except OSError as error:
+            return f"{folder / relative}: cannot read it ({error.strerror or error})"
+    if tree_sha256(entries) != expected:
+        return (f"{folder}: its files differ from what its manifest's content_sha256 records "
+                f"(a clip or metadata.csv was changed after the dataset was made)")
+    return None
+
+
 def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:

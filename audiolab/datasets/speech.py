@@ -57,6 +57,7 @@ from ._common import (
     as_path,
     auto_progress,
     cached_folder,
+    check_room,
     data_home,
     file_sha256,
     progress_bar,
@@ -97,6 +98,19 @@ _RANGE_JITTER = 6
 _PEAK_DBFS = (-12.0, -1.0)  # final peak level
 _NOISE_COLOURS = ("white", "pink", "brown")
 _MAX_FILL = 0.9  # the word may fill at most 90 % of the window
+#: The most clips per word (100,000 clips of a second are 3.2 GB per word).
+MAX_PER_CLASS = 100_000
+# What a run holds per clip until it ends (its plan and its metadata row), in bytes.
+_MEMORY_PER_CLIP = 2500
+
+
+def _needs(params: dict[str, Any]) -> tuple[int, int, int]:
+    """(clips, bytes on disk, bytes of memory) a build with ``params`` needs, roughly."""
+    n_clips = len(params["vocabulary"]) * params["per_class"]
+    samples = int(round(params["duration"] * params["sr"]))
+    per_file = -(-(44 + 2 * samples) // 4096) * 4096  # 16-bit WAV, in whole disk blocks
+    disk = n_clips * (per_file + 200) + 65536  # + its metadata.csv row, + the manifest
+    return n_clips, disk, n_clips * _MEMORY_PER_CLIP + 8 * samples
 _TRIM_DB = 40.0  # silence = 40 dB below the peak
 # Speakers are rendered in fresh worker processes, about this many clips each.
 # The grouping is part of the output (eSpeak's state carries over within a
@@ -298,6 +312,8 @@ def _parameters(
 ) -> dict[str, Any]:
     words = _check_words(vocabulary)
     per_class = check_positive_int("per_class", per_class)
+    if per_class > MAX_PER_CLASS:
+        raise ParameterError(f"per_class must be at most {MAX_PER_CLASS:,}, got {per_class:,}")
     takes = check_positive_int("takes", takes)
     if per_class % takes:
         raise ParameterError(
@@ -685,6 +701,9 @@ def _make(
     show = auto_progress(progress, n_clips)
 
     def build(work: Path) -> None:
+        _, disk, memory = _needs(params)
+        check_room(out_dir, disk=disk, memory=memory, cause="per_class (or duration, sr)",
+                   what=f"{n_clips:,} clips of {params['duration']:g} s at {params['sr']} Hz")
         for word in params["vocabulary"]:
             (work / word).mkdir()
         tasks = [
