@@ -1037,6 +1037,11 @@ def train_folder(
             raise ParameterError(f"the model file must end in .keras, got {out}")
         if not out.parent.is_dir():
             raise AudiolabError(f"cannot save {out}: the folder {out.parent} does not exist")
+        if out.is_dir():
+            raise AudiolabError(f"cannot save {out}: it is a folder")
+        if not os.access(out.parent, os.W_OK | os.X_OK):
+            raise AudiolabError(f"cannot save {out}: the folder {out.parent} cannot be written "
+                                f"(permission denied)")
 
     dataset, notes = load_folder_with_notes(data_dir, sr=sr, duration=duration,
                                            skip_broken=skip_broken)

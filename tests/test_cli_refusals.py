@@ -59,3 +59,123 @@ def test_speech_refuses_a_run_the_memory_cannot_hold(tmp_path, capsys, monkeypat
     assert main(["data", "speech", str(tmp_path / "big"), "--per-class", "100", "--quiet"]) == 2
     error = one_line_error(capsys)
     assert "of memory" in error and "--per-class" in error
+
+
+# --------------------------------------------------------------------------------------
+# 3. The output is checked before training or converting
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_folder(tmp_path) -> Path:
+    """Two classes of two tones: enough for the command line to be read."""
+    sr = 16000
+    t = np.arange(sr // 4) / sr
+    for name, freq in (("low", 300.0), ("high", 2000.0)):
+        for i in range(2):
+            write_wav(tmp_path / "data" / name / f"{i}.wav", 0.3 * np.sin(2 * np.pi * freq * t))
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Fail the test if the command gets as far as training or converting."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("the work started before the output was checked")
+
+    monkeypatch.setattr("audiolab.train.train_folder", refuse)
+    monkeypatch.setattr("audiolab.deploy.export_model", refuse)
+
+
+def test_train_refuses_an_out_that_is_a_folder(tiny_folder, tmp_path, capsys, no_training):
+    (tmp_path / "taken.keras").mkdir()
+    argv = ["train", str(tiny_folder), "--out", str(tmp_path / "taken.keras")]
+    assert main(argv) == 2
+    assert "--out" in (error := one_line_error(capsys)) and "is a folder" in error
+
+
+def test_train_refuses_an_out_in_a_missing_folder(tiny_folder, tmp_path, capsys, no_training):
+    assert main(["train", str(tiny_folder), "--out", str(tmp_path / "nowhere" / "m.keras")]) == 2
+    assert "does not exist" in one_line_error(capsys)
+
+
+def test_the_python_api_checks_the_output_before_training(tiny_folder, tmp_path):
+    from audiolab.errors import AudiolabError
+    from audiolab.train import train_folder
+
+    (tmp_path / "taken.keras").mkdir()
+    with pytest.raises(AudiolabError, match="is a folder"):
+        train_folder(tiny_folder, out=tmp_path / "taken.keras", log=lambda *a: None)
+
+
+def _as_nobody(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+               str(ROOT / ".venv" / "bin" / "audiolab"), *args]
+    env = {**os.environ, "HOME": str(cwd)}
+    return subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("setpriv"),
+                    reason="needs root (to become an unprivileged user with setpriv)")
+@pytest.mark.parametrize("command", ["train", "export"])
+def test_an_unwritable_out_folder_is_refused_for_an_unprivileged_user(tmp_path_factory, command):
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="audiolab-ro-"))
+    try:
+        base.chmod(0o755)
+        data = base / "data" / "a"
+        data.mkdir(parents=True)
+        write_wav(data / "0.wav", np.zeros(1600))
+        locked = base / "locked"
+        locked.mkdir(mode=0o755)  # root's: nobody cannot write here
+        model = base / "m.keras"
+        model.write_bytes(b"PK")
+        for path in (base / "data", data, data / "0.wav", model):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        if command == "train":
+            args = ["train", str(base / "data"), "--out", str(locked / "m.keras")]
+        else:
+            args = ["export", str(model), "--out", str(locked / "m.tflite")]
+        done = _as_nobody(args, base)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("audiolab: error: --out ") and "cannot be written" in done.stderr
+        assert done.stderr.count("\n") == 1
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_export_refuses_outputs_that_are_folders(tmp_path, capsys, no_training):
+    model = tmp_path / "m.keras"
+    model.write_bytes(b"PK")
+    (tmp_path / "taken.tflite").mkdir()
+    assert main(["export", str(model), "--out", str(tmp_path / "taken.tflite")]) == 2
+    assert "--out" in (error := one_line_error(capsys)) and "is a folder" in error
+    (tmp_path / "free.tflite.json").mkdir()  # where its settings would go
+    assert main(["export", str(model), "--out", str(tmp_path / "free.tflite")]) == 2
+    assert "free.tflite.json: is a folder" in one_line_error(capsys)
+    (tmp_path / "g.h").mkdir()
+    assert main(["export", str(model), "--out", str(tmp_path / "ok.tflite"), "--c-array", "g"]) == 2
+    assert "--c-array" in (error := one_line_error(capsys)) and "g.h: is a folder" in error
+
+
+def test_save_tflite_writes_both_files_or_neither(tmp_path, monkeypatch):
+    from audiolab.deploy import convert
+
+    card = {"class_names": ["a", "b"], "sr": 16000, "n_samples": 16000,
+            "features": {"kind": "logmel", "n_fft": 512, "hop_length": 160, "n_mels": 40}}
+    out = tmp_path / "m.tflite"
+    real_replace = os.replace
+
+    def fail_on_settings(source, target):
+        if str(target).endswith(".json"):
+            raise OSError(28, "No space left on device")
+        return real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", fail_on_settings)
+    with pytest.raises(OSError):
+        convert.save_tflite(b"TFL3" * 4, out, metadata=card)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    monkeypatch.setattr(os, "replace", real_replace)
+    convert.save_tflite(b"TFL3" * 4, out, metadata=card)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.tflite", "m.tflite.json"]

@@ -27,8 +27,9 @@ from .options import (
     QUANTIZATIONS,
     c_identifier,
     existing_file,
+    check_output,
     existing_folder,
-    path_ending,
+    output_file,
     positive_float,
     positive_int,
     probability,
@@ -50,8 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("model", metavar="MODEL.keras", type=existing_file("model file"),
                         help="a model saved by audiolab train")
     export.add_argument("--out", metavar="MODEL.tflite", required=True,
-                        type=path_ending("--out", ".tflite"),
-                        help="where to write the TFLite model (must end in .tflite)")
+                        type=output_file("--out", ".tflite", what="model file"),
+                        help="where to write the TFLite model (must end in .tflite; its folder "
+                        "must exist and be writable)")
     export.add_argument("--quantize", choices=QUANTIZATIONS, default="none",
                         help="none: float32; dynamic: int8 weights; int8: int8 weights, "
                         "activations, input and output (default: none)")
@@ -131,6 +133,12 @@ def _run_export(args: argparse.Namespace) -> int:
         raise AudiolabError(f"{model}: expected a .keras model saved by audiolab train")
     from ..deploy import export_model, sidecar_path, write_c_array
 
+    # Every file the export writes, checked before converting (which takes a while).
+    target = Path(args.out).expanduser()
+    check_output("--out", sidecar_path(target), what="settings file")
+    if args.c_array is not None:
+        for ending in (".cc", ".h"):
+            check_output("--c-array", target.parent / f"{args.c_array}{ending}", what="C file")
     out = export_model(model, args.out, quantize=args.quantize, calibration=args.calibration)
     size = out.stat().st_size
     print(f"saved {out} ({size / 1024:.1f} KB, {args.quantize}) and {sidecar_path(out).name}")

@@ -30,7 +30,7 @@ from .options import (
     existing_file,
     existing_folder,
     nonnegative_int,
-    path_ending,
+    output_file,
     positive_int,
 )
 
@@ -52,8 +52,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--model", choices=MODEL_KINDS, default="cnn",
                        help="the network (default: cnn)")
     train.add_argument("--out", metavar="MODEL.keras", required=True,
-                       type=path_ending("--out", ".keras"),
-                       help="where to save the model (must end in .keras)")
+                       type=output_file("--out", ".keras", what="model file"),
+                       help="where to save the model (must end in .keras; its folder must "
+                       "exist and be writable: checked before training)")
     train.add_argument("--epochs", type=positive_int("--epochs"), default=15, metavar="N",
                        help="most epochs; early stopping may end sooner (default: 15)")
     train.add_argument("--seed", type=nonnegative_int("--seed"), default=0, metavar="S",

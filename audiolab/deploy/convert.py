@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from ..datasets.folder import load_folder_with_notes
 from ..datasets.splits import split_indices
 from ..errors import AudiolabError, ParameterError
-from ..files import atomic_write
+from ..files import atomic_write, to_json
 from ..modelfile import (
     FORMAT_VERSION,
     QUANTIZATIONS,
@@ -27,7 +27,7 @@ from ..modelfile import (
     ModelCard,
     read_keras_card,
     read_sidecar,
-    write_sidecar,
+    sidecar_path,
 )
 from ..quiet import silenced
 from ..validation import check_choice
@@ -218,9 +218,23 @@ def save_tflite(tflite: bytes, path: str | os.PathLike, *, metadata: Mapping[str
     if missing:
         raise ParameterError(f"metadata lacks {', '.join(missing)}")
     ModelCard.from_dict(metadata, source="metadata", needs_features=True)
-    with atomic_write(path) as temporary:
-        temporary.write_bytes(bytes(tflite))
-    write_sidecar(path, metadata)
+    side = sidecar_path(path)
+    if path.is_dir() or side.is_dir():
+        raise ParameterError(f"cannot save {path}: {path if path.is_dir() else side} is a folder")
+    # Both files or neither: the settings go to a temporary file first; the model is
+    # renamed into place inside that block, the settings when it ends. Should the
+    # settings fail to follow, the new model is removed again.
+    installed = False
+    try:
+        with atomic_write(side) as side_temporary:
+            side_temporary.write_text(to_json(dict(metadata)), encoding="utf-8")
+            with atomic_write(path) as temporary:
+                temporary.write_bytes(bytes(tflite))
+            installed = True
+    except BaseException:
+        if installed:
+            path.unlink(missing_ok=True)
+        raise
     return path
 
 
