@@ -179,3 +179,170 @@ def test_save_tflite_writes_both_files_or_neither(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "replace", real_replace)
     convert.save_tflite(b"TFL3" * 4, out, metadata=card)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.tflite", "m.tflite.json"]
+
+
+# --------------------------------------------------------------------------------------
+# 4. Layouts that would train the wrong classes
+# --------------------------------------------------------------------------------------
+
+
+def _clips(root: Path, *relative: str) -> Path:
+    t = np.arange(4000) / 16000
+    for folder in relative:
+        for i in range(3):
+            write_wav(root / folder / f"{i}.wav", 0.3 * np.sin(2 * np.pi * 440 * t))
+    return root
+
+
+def test_a_stray_folder_beside_the_splits_is_refused_by_name(tmp_path, capsys, monkeypatch):
+    from audiolab import train
+    from audiolab.datasets import DatasetError, load_folder
+
+    monkeypatch.setattr(train, "train_clips", lambda *a, **k: pytest.fail("training started"))
+
+    root = _clips(tmp_path / "d", "train/a", "train/b", "test/a", "test/b", "extra/x")
+    with pytest.raises(DatasetError, match=r"extra/, which is not a split"):
+        load_folder(root)
+    for argv in (["data", "info", str(root)], ["train", str(root), "--out", str(tmp_path / "m.keras")]):
+        main_status = main(argv)
+        error = one_line_error(capsys)
+        assert main_status == 2 and "extra/" in error and "train/" in error
+
+
+def test_a_class_without_training_clips_is_refused_by_name(tmp_path, capsys):
+    from audiolab.datasets import load_folder, split_indices
+    from audiolab.errors import ParameterError
+
+    root = _clips(tmp_path / "d", "train/a", "train/b", "test/a", "test/b", "test/ghost")
+    with pytest.raises(ParameterError, match=r"class\(es\) ghost have clips .* none in train"):
+        split_indices(load_folder(root, load_audio=False))
+    assert main(["data", "info", str(root)]) == 1
+    assert "classes without training clips (1; audiolab train refuses them): ghost" in capsys.readouterr().out
+
+
+def test_train_refuses_a_class_without_training_clips_before_training(tmp_path, capsys, monkeypatch):
+    from audiolab import train
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(train, "train_clips", refuse)
+    root = _clips(tmp_path / "d", "train/a", "train/b", "test/a", "test/b", "test/ghost")
+    assert main(["train", str(root), "--out", str(tmp_path / "m.keras")]) == 2
+    assert "ghost" in one_line_error(capsys)
+
+
+def test_empty_class_folders_are_named_in_a_warning_and_by_data_info(tmp_path, capsys):
+    from audiolab.datasets import load_folder
+    from audiolab.errors import AudiolabWarning
+
+    root = _clips(tmp_path / "d", "a", "b")
+    (root / "c").mkdir()
+    with pytest.warns(AudiolabWarning, match=r"class folder\(s\) c hold no audio files"):
+        ds = load_folder(root, load_audio=False)
+    assert ds.class_names == ["a", "b"]
+    assert main(["data", "info", str(root)]) == 1
+    assert "empty class folders (1; their classes are left out): c" in capsys.readouterr().out
+
+
+def test_class_errors_name_the_classes(tmp_path, capsys, monkeypatch):
+    from audiolab import train
+
+    monkeypatch.setattr(train, "train_clips", lambda *a, **k: pytest.fail("training started"))
+    root = _clips(tmp_path / "d", *[f"class{i:02d}" for i in range(8)])
+    (root / "class07" / "1.wav").unlink()
+    (root / "class07" / "2.wav").unlink()
+    assert main(["train", str(root), "--out", str(tmp_path / "m.keras")]) == 2
+    assert "class(es) 'class07' have fewer than 3 clips" in one_line_error(capsys)
+
+
+# --------------------------------------------------------------------------------------
+# 7. A dataset damaged after it was made is not reported as complete
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_speech(tmp_path) -> Path:
+    out = tmp_path / "words"
+    argv = ["data", "speech", str(out), "--vocabulary", "yes,no", "--per-class", "3",
+            "--sr", "8000", "--no-noise", "--quiet"]
+    assert main(argv) == 0
+    return out
+
+
+SPEECH_ARGS = ["--vocabulary", "yes,no", "--per-class", "3", "--sr", "8000", "--no-noise", "--quiet"]
+
+
+def test_a_truncated_clip_is_found_by_its_size_and_rebuilt(small_speech, capsys):
+    capsys.readouterr()
+    clip = small_speech / "yes" / "0001.wav"
+    original = clip.read_bytes()
+    clip.write_bytes(original[:5000])
+    assert main(["data", "speech", str(small_speech), *SPEECH_ARGS]) == 0
+    assert capsys.readouterr().out.startswith(f"wrote {small_speech}")  # not "nothing to do"
+    assert clip.read_bytes() == original
+
+
+def test_data_info_verify_checks_the_hashes(small_speech, capsys):
+    capsys.readouterr()
+    assert main(["data", "info", str(small_speech), "--verify"]) == 0
+    assert "verified: all 6 files match the manifest's SHA-256" in capsys.readouterr().out
+    clip = small_speech / "no" / "0000.wav"
+    data = bytearray(clip.read_bytes())
+    data[-1] ^= 0xFF  # same size, other content: only the hash tells
+    clip.write_bytes(bytes(data))
+    assert main(["data", "info", str(small_speech), "--verify"]) == 1
+    assert "differ from what its manifest's content_sha256 records" in capsys.readouterr().out
+
+
+@pytest.fixture
+def mini_fsdd(tmp_path) -> Path:
+    """A small copy of FSDD's layout (its recordings made up), as test_datasets_cache makes."""
+    from datasets_fixtures import fsdd_members
+
+    root = tmp_path / "fsdd"
+    for name, data in fsdd_members(prefix="").items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    return root
+
+
+def test_fsdd_export_with_a_truncated_clip_is_rebuilt(mini_fsdd, tmp_path, capsys):
+    out = tmp_path / "export"
+    argv = ["data", "fsdd", str(out), "--source", str(mini_fsdd), "--sr", "8000", "--quiet"]
+    assert main(argv) == 0
+    clip = sorted(out.glob("train/*/*.wav"))[0]
+    original = clip.read_bytes()
+    clip.write_bytes(original[:-100])
+    capsys.readouterr()
+    assert main(argv) == 0
+    assert capsys.readouterr().out.startswith(f"wrote {out}")
+    assert clip.read_bytes() == original
+
+
+# --------------------------------------------------------------------------------------
+# 8. Two identical runs at once: the loser reuses the winner's folder
+# --------------------------------------------------------------------------------------
+
+
+def test_data_fsdd_that_loses_a_race_to_the_same_export_reuses_it(mini_fsdd, tmp_path, capsys,
+                                                                  monkeypatch):
+    from audiolab.datasets import real
+
+    out = tmp_path / "export"
+    argv = ["data", "fsdd", str(out), "--source", str(mini_fsdd), "--sr", "8000", "--quiet"]
+    write = real.write_manifest
+    raced = []
+
+    def race_then_write(folder, manifest, *args):
+        if not raced:  # another `audiolab data fsdd` with the same arguments finishes first
+            raced.append(True)
+            assert main(argv) == 0
+        write(folder, manifest, *args)
+
+    monkeypatch.setattr(real, "write_manifest", race_then_write)
+    capsys.readouterr()
+    assert main(argv) == 0
+    printed = capsys.readouterr()
+    assert printed.err == "" and f"{out} already holds FSDD" in printed.out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export", "fsdd"]

@@ -72,7 +72,7 @@ def test_info_lists_classes_splits_and_broken_files(tmp_path, capsys):
         write_wav(root / split / "bird" / "a.wav", tone(900, duration=0.5))
         write_wav(root / split / "frog" / "b.wav", tone(200, sr=8000, duration=1.5), sr=8000)
     write_broken_files(root / "train" / "frog")
-    assert main(["data", "info", str(root)]) == 0
+    assert main(["data", "info", str(root)]) == 1  # it lists broken files
     text = capsys.readouterr().out
     assert "2 classes, 4 clips (2 train, 2 test)" in text and "3 broken file(s)" in text
     assert "8000 Hz (2 files), 16000 Hz (2 files)" in text

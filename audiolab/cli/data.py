@@ -7,7 +7,7 @@
                                  [--seed S] [--noise-snr LO HI | --no-noise] [--flite]
                                  [--jobs N] [--overwrite] [--quiet]
     audiolab data fsdd OUT_DIR [--source PATH] [--sr HZ] [--words] [--overwrite] [--quiet]
-    audiolab data info DIR
+    audiolab data info DIR [--verify]
     audiolab data download {fsdd,mini_speech_commands,esc50} [--data-dir DIR] [--sha256 HEX]
     audiolab data verify-fsdd PATH
 
@@ -116,9 +116,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "info",
         help="describe a class-per-folder dataset",
         description="Classes, clips per class and split, durations, sample rates and "
-        "broken files of a class-per-folder dataset (every file is decoded).",
+        "broken files of a class-per-folder dataset (every file is decoded), and what "
+        "audiolab train would refuse or leave out: folders beside train/ and test/ (an "
+        "error), classes without training clips, empty class folders. Exit status: 0 when "
+        "all is well, 1 when it lists problems (broken files, classes without training "
+        "clips, empty class folders, files that --verify finds changed), 2 on an error.",
     )
     info.add_argument("directory", metavar="DIR", help="the dataset folder")
+    info.add_argument("--verify", action="store_true",
+                      help="also check every file against the SHA-256 its manifest records "
+                      "(a dataset made by audiolab data speech or data fsdd)")
     info.set_defaults(func=_run_info)
 
     download = commands.add_parser(
@@ -231,8 +238,13 @@ def _format_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def describe(directory: str | Path) -> str:
+def describe(directory: str | Path, *, verify: bool = False) -> str:
     """Return the text ``audiolab data info`` prints for a dataset folder."""
+    return _describe(directory, verify=verify)[0]
+
+
+def _describe(directory: str | Path, *, verify: bool = False) -> tuple[str, int]:
+    """The text ``audiolab data info`` prints, and how many problems it lists."""
     import numpy as np
 
     from ..datasets._common import auto_progress, folder_size, progress_bar
@@ -308,16 +320,50 @@ def describe(directory: str | Path) -> str:
     table.append(["total"] + [str(sum(1 for _, sp, _ in ok if sp == s)) for s in split_names]
                  + [str(len(ok)), f"{np.mean(durations):.2f}" if durations else "-"])
     lines.append(_format_table(header, table))
+    problems = len(broken)
     if broken:
         lines.append("")
         lines.append(f"broken files ({len(broken)}):")
-        lines += [f"  {reason}" for reason in broken[:20]]
+        lines += [f"  {_printable(reason)}" for reason in broken[:20]]
         if len(broken) > 20:
             lines.append(f"  ... and {len(broken) - 20} more")
-    return "\n".join(lines)
+    untrained = sorted({c for c, sp, _ in ok if sp in ("val", "test")}
+                       - {c for c, sp, _ in ok if sp == "train"}) if "train" in split_names else []
+    if untrained:
+        problems += len(untrained)
+        lines += ["", f"classes without training clips ({len(untrained)}; audiolab train "
+                  f"refuses them): {', '.join(untrained)}"]
+    if scan.empty:
+        problems += len(scan.empty)
+        lines += ["", f"empty class folders ({len(scan.empty)}; their classes are left out): "
+                  + ", ".join(_printable(name) for name in scan.empty)]
+    if verify:
+        from ..datasets._common import verify_content
+
+        lines.append("")
+        if manifest and isinstance(manifest.get("content_sha256"), str) and rows_meta:
+            problem = verify_content(root, manifest, sorted(rows_meta))
+            if problem is None:
+                lines.append(f"verified: all {len(rows_meta)} files match the manifest's SHA-256")
+            else:
+                problems += 1
+                lines.append(f"verify: {_printable(problem)}")
+        else:
+            problems += 1
+            lines.append(f"verify: {root} has no manifest.json with a content_sha256 (only "
+                         f"datasets made by audiolab data speech or data fsdd can be verified)")
+    return "\n".join(lines), problems
+
+
+def _printable(text: str) -> str:
+    """``text`` on one line: control characters (a newline in a file name) escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _run_info(args: argparse.Namespace) -> int:
-    print(describe(args.directory))
+    text, problems = _describe(args.directory, verify=args.verify)
+    print(text)
     sys.stdout.flush()
-    return 0
+    return 1 if problems else 0

@@ -46,6 +46,7 @@ the package's.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -219,6 +220,18 @@ def c_identifier(name: str) -> ArgumentType:
     return convert
 
 
+def _why_missing(path: Path, what: str) -> str:
+    """``no such audio file``, or that ``path`` is a symbolic link loop or a link to nothing."""
+    try:
+        os.stat(path)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "a symbolic link loop (the links point at each other)"
+    if path.is_symlink():
+        return f"a symbolic link to {os.readlink(path)}, which does not exist"
+    return f"no such {what}"
+
+
 def _a(what: str) -> str:
     return f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
 
@@ -247,7 +260,7 @@ def existing_file(what: str) -> ArgumentType:
     def convert(text: str) -> str:
         path = Path(text).expanduser()
         if not path.exists():
-            raise AudiolabError(f"{path}: no such {what}")
+            raise AudiolabError(f"{path}: {_why_missing(path, what)}")
         if path.is_dir():
             raise AudiolabError(f"{path}: is a folder, not {_a(what)}")
         return text
@@ -272,7 +285,7 @@ def existing_folder(what: str) -> ArgumentType:
     def convert(text: str) -> str:
         path = Path(text).expanduser()
         if not path.exists():
-            raise AudiolabError(f"{path}: no such {what}")
+            raise AudiolabError(f"{path}: {_why_missing(path, what)}")
         if not path.is_dir():
             raise AudiolabError(f"{path}: is a file, not {_a(what)}")
         return text

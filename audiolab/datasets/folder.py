@@ -33,7 +33,7 @@ from ..errors import AudioFileError, AudiolabWarning, ParameterError
 from ..io import AUDIO_EXTENSIONS, info, load
 from ..preprocess import pad_or_crop
 from ..validation import check_choice, check_positive, check_positive_int
-from ._common import DatasetError, PathLike, auto_progress, progress_bar
+from ._common import DatasetError, PathLike, auto_progress, progress_bar, why_missing
 
 __all__ = ["AudioDataset", "load_folder", "load_folder_with_notes", "SPLITS"]
 
@@ -224,6 +224,8 @@ class _Scan:
     has_split_folders: bool
     files: list[tuple[Path, str, str | None]]  # (path, class, split)
     class_names: list[str]
+    #: Class folders (relative to the root) without audio files, whose class is left out.
+    empty: list[str] = field(default_factory=list)
 
 
 def _check_folder(path: PathLike) -> Path:
@@ -231,10 +233,15 @@ def _check_folder(path: PathLike) -> Path:
         raise ParameterError(f"path must be a folder name, got {path!r}")
     folder = Path(path).expanduser()
     if not folder.exists():
-        raise DatasetError(f"{folder}: no such folder")
+        raise DatasetError(f"{folder}: {why_missing(folder, 'folder')}")
     if not folder.is_dir():
         raise DatasetError(f"{folder}: is a file, not a dataset folder")
     return folder
+
+
+def _looks_like_split(folder: Path) -> bool:
+    """A folder named like a split (``train``, ``valid``, ...) that holds class folders."""
+    return _SPLIT_ALIASES.get(folder.name.lower()) is not None and bool(_subfolders(folder))
 
 
 def _scan(path: PathLike) -> _Scan:
@@ -242,13 +249,29 @@ def _scan(path: PathLike) -> _Scan:
     subfolders = _subfolders(root)
     split_names = [_SPLIT_ALIASES.get(p.name.lower()) for p in subfolders]
     has_splits = bool(subfolders) and all(split_names)
+    if not has_splits and any(_looks_like_split(p) for p in subfolders):
+        # train/ and test/ beside other folders: reading them all as classes would train
+        # a model whose classes are "train", "test" and the stray ones.
+        strays = [p.name for p, split in zip(subfolders, split_names, strict=True) if not split]
+        splits = [f"{p.name}/" for p, split in zip(subfolders, split_names, strict=True) if split]
+        raise DatasetError(
+            f"{root}: holds the split folders {', '.join(splits)} and also "
+            f"{', '.join(f'{name}/' for name in strays)}, which "
+            f"{'is not a split' if len(strays) == 1 else 'are not splits'}; move "
+            f"{'it' if len(strays) == 1 else 'them'} into the split folders (as class "
+            f"folders) or out of {root}"
+        )
     files: list[tuple[Path, str, str | None]] = []
+    folders: list[tuple[Path, str]] = []  # (class folder, class)
     if has_splits:
         for folder, split in zip(subfolders, split_names, strict=True):
             for class_folder in _subfolders(folder):
-                files += [(f, class_folder.name, split) for f in _audio_files(class_folder)]
+                found = _audio_files(class_folder)
+                folders.append((class_folder, class_folder.name))
+                files += [(f, class_folder.name, split) for f in found]
     else:
         for class_folder in subfolders:
+            folders.append((class_folder, class_folder.name))
             files += [(f, class_folder.name, None) for f in _audio_files(class_folder)]
     if not files:
         if not subfolders:
@@ -261,7 +284,19 @@ def _scan(path: PathLike) -> _Scan:
             f"folders); audio endings: {', '.join(AUDIO_EXTENSIONS)}"
         )
     class_names = sorted({c for _, c, _ in files})
-    return _Scan(root, has_splits, files, class_names)
+    empty = sorted(folder.relative_to(root).as_posix() for folder, name in folders
+                   if name not in class_names)
+    return _Scan(root, has_splits, files, class_names, empty)
+
+
+def _warn_empty(scan: _Scan) -> None:
+    if scan.empty:
+        warnings.warn(
+            f"{scan.root}: the class folder(s) {', '.join(scan.empty)} hold no audio files; "
+            f"their class(es) are left out",
+            AudiolabWarning,
+            stacklevel=3,
+        )
 
 
 def _read_metadata(root: Path) -> dict[str, dict[str, str]]:
@@ -435,8 +470,10 @@ def load_folder(
     ------
     DatasetError
         If the folder does not exist, has no class folders with audio files,
-        has no split information when ``split`` is given, or every file is
-        broken. The message names the folder.
+        has split folders beside other folders (``train/``, ``test/`` and a
+        stray ``extra/``: the message names the stray ones), has no split
+        information when ``split`` is given, or every file is broken. The
+        message names the folder.
     ParameterError
         If an argument is invalid.
 
@@ -444,7 +481,8 @@ def load_folder(
     -----
     AudiolabWarning
         Once, listing the files that could not be read; they are skipped and
-        listed in ``broken``.
+        listed in ``broken``. Once, naming the class folders that hold no
+        audio files (their classes are left out).
 
     See Also
     --------
@@ -462,6 +500,7 @@ def load_folder(
     check_choice("on_broken", on_broken, ("warn", "skip", "raise"))
     wanted = _check_split(split)
     scan = _scan(path)
+    _warn_empty(scan)
     root = scan.root
     metadata_rows = _read_metadata(root)
     relative = [f.relative_to(root).as_posix() for f, _, _ in scan.files]

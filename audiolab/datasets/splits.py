@@ -23,7 +23,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..errors import ParameterError
 
-__all__ = ["Split", "dataset_fingerprint", "kfold", "split_indices", "train_val_test_split"]
+__all__ = ["Split", "dataset_fingerprint", "kfold", "split_indices", "train_val_test_split",
+           "untrained_classes"]
 
 
 class Split(NamedTuple):
@@ -32,6 +33,23 @@ class Split(NamedTuple):
     train: NDArray[np.int64]
     val: NDArray[np.int64]
     test: NDArray[np.int64]
+
+
+def _listed(values: list[Any], most: int = 12) -> str:
+    """``'a', 'b'``, every one up to ``most``, then how many more."""
+    shown = ", ".join(map(repr, values[:most]))
+    return shown + (f" and {len(values) - most} more" if len(values) > most else "")
+
+
+def _check_class_sizes(labels: NDArray[Any], class_names: list[str], needed: int) -> None:
+    """Refuse, by name, the classes with fewer than ``needed`` clips (of those with any)."""
+    counts = np.bincount(labels.astype(np.int64), minlength=len(class_names))
+    rare = [str(class_names[i]) for i in np.flatnonzero((counts > 0) & (counts < needed))]
+    if rare:
+        raise ParameterError(
+            f"class(es) {_listed(rare)} have fewer than {needed} clips, too few to be in "
+            f"every split; collect more or merge classes"
+        )
 
 
 def _check_labels(labels: ArrayLike, name: str = "labels") -> NDArray[Any]:
@@ -161,9 +179,9 @@ def train_val_test_split(
         classes, counts = np.unique(labels, return_counts=True)
         needed = 1 + (n_val > 0) + (n_test > 0)
         if counts.min() < needed:
-            rare = classes[counts < needed][:5]
+            rare = classes[counts < needed].tolist()
             raise ParameterError(
-                f"class(es) {', '.join(map(repr, rare.tolist()))} have fewer than {needed} clips, "
+                f"class(es) {_listed(rare)} have fewer than {needed} clips, "
                 f"too few to be in every split; collect more or merge classes"
             )
         for size, name in ((n_val, "validation"), (n_test, "test")):
@@ -263,10 +281,10 @@ def kfold(
     if groups is None:
         classes, counts = np.unique(labels, return_counts=True)
         if counts.min() < n_splits:
-            rare = classes[counts < n_splits][:5]
+            rare = classes[counts < n_splits].tolist()
             raise ParameterError(
                 f"n_splits={n_splits} is more than the {counts.min()} clips of class(es) "
-                f"{', '.join(map(repr, rare.tolist()))}; use fewer folds"
+                f"{_listed(rare)}; use fewer folds"
             )
         splitter = StratifiedKFold(n_splits=int(n_splits), shuffle=True, random_state=seed)
         folds = splitter.split(x, labels)
@@ -308,6 +326,19 @@ def dataset_fingerprint(dataset: Any) -> str:
     return hashlib.sha256("\n".join(sorted(lines)).encode("utf-8")).hexdigest()[:16]
 
 
+def untrained_classes(dataset: Any) -> list[str]:
+    """The classes of a dataset with its own splits that have no clip in ``train`` (sorted).
+
+    Empty for a dataset without splits (a stratified split gives every class
+    training clips).
+    """
+    if dataset.split is None:
+        return []
+    labels = np.asarray(dataset.labels)
+    trained = set(labels[dataset.split == "train"].tolist())
+    return sorted(dataset.class_names[i] for i in set(labels.tolist()) - trained)
+
+
 def split_indices(
     dataset: Any, *, seed: int = 0, fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
 ) -> tuple[dict[str, NDArray[np.int64]], dict[str, Any]]:
@@ -339,7 +370,8 @@ def split_indices(
     Raises
     ------
     ParameterError
-        If a split would be empty or a class has too few clips.
+        If a split would be empty, a class has too few clips, or a class of
+        the dataset's own splits has no training clips (named).
     """
     labels = np.asarray(dataset.labels)
     description: dict[str, Any] = {"seed": int(seed), "fingerprint": dataset_fingerprint(dataset)}
@@ -348,16 +380,25 @@ def split_indices(
                  for name in ("train", "val", "test")}
         if len(parts["train"]) == 0:
             raise ParameterError(f"{dataset.root}: the dataset has splits but no training clips")
+        untrained = untrained_classes(dataset)
+        if untrained:
+            raise ParameterError(
+                f"class(es) {', '.join(untrained)} have clips in the val or test split but "
+                f"none in train: a model cannot learn them; add training clips or remove them"
+            )
         carved = []
         for name in ("test", "val"):
             if len(parts[name]) == 0:
                 train = parts["train"]
+                _check_class_sizes(labels[train], dataset.class_names, 2)
                 inner = train_val_test_split(labels[train], fractions=(8 / 9, 1 / 9, 0.0), seed=seed)
                 parts[name] = np.sort(train[inner.val])
                 parts["train"] = np.sort(train[inner.train])
                 carved.append(name)
         description.update(method="dataset", carved_from_train=carved)
         return parts, description
+    _check_class_sizes(labels, dataset.class_names,
+                       1 + sum(1 for f in fractions[1:] if f > 0))
     split = train_val_test_split(labels, fractions=fractions, seed=seed)
     description.update(method="stratified", fractions=list(fractions))
     return {"train": split.train, "val": split.val, "test": split.test}, description
