@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections import namedtuple
 from pathlib import Path
 
@@ -346,3 +345,107 @@ def test_data_fsdd_that_loses_a_race_to_the_same_export_reuses_it(mini_fsdd, tmp
     printed = capsys.readouterr()
     assert printed.err == "" and f"{out} already holds FSDD" in printed.out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["export", "fsdd"]
+
+
+# --------------------------------------------------------------------------------------
+# 5. Values the parser would take but that cannot work
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["train", "{data}", "--out", "{tmp}/m.keras", "--sr", "999999999"],
+     "--sr must be between 4000 and 192000 Hz, got 999999999"),
+    (["train", "{data}", "--out", "{tmp}/m.keras", "--sr", "1"],
+     "--sr must be between 4000 and 192000 Hz, got 1"),
+    (["data", "fsdd", "{tmp}/f", "--sr", "999999999"], "--sr must be between"),
+    (["data", "speech", "{tmp}/s", "--duration", "1e9"], "--duration must be between 0.2 and 30"),
+    (["stream", "{model}", "{wav}", "--hop", "1e308"], "--hop must be between 0.001 and 3600"),
+    (["stream", "{model}", "{wav}", "--hop", "0.00001"], "--hop must be between 0.001 and 3600"),
+])
+def test_values_out_of_range_are_refused_when_read(tiny_folder, tmp_path, capsys, no_training,
+                                                   argv, words):
+    model = tmp_path / "m.tflite"
+    model.write_bytes(b"TFL3")
+    wav = next(tiny_folder.glob("*/*.wav"))
+    fill = {"data": str(tiny_folder), "tmp": str(tmp_path), "model": str(model), "wav": str(wav)}
+    assert main([a.format(**fill) for a in argv]) == 2
+    assert words in one_line_error(capsys)
+
+
+class Loudness:
+    """A fake predictor without TensorFlow: posteriors from each window's level and spread."""
+
+    class_names = ["quiet", "loud", "busy"]
+    sr = 16000
+    n_samples = 16000
+    metadata = {"features": {"hop_length": 160}}
+
+    def predict_proba(self, clips):
+        clips = np.asarray(clips, np.float64)
+        scores = np.stack([np.abs(clips).mean(1), np.abs(clips).max(1), clips.std(1)], 1)
+        e = np.exp(10 * (scores - scores.max(1, keepdims=True)))
+        return (e / e.sum(1, keepdims=True)).astype(np.float32)
+
+
+class SharedLogMel(Loudness):
+    """The same through log-mel features: the detector computes them once for all windows."""
+
+    from audiolab.features import SPEECH_FEATURES as settings  # noqa: N811
+
+    def predict_features(self, x):
+        scores = np.stack([x.mean((1, 2)), x.max((1, 2)), x.std((1, 2))], 1)
+        e = np.exp(scores - scores.max(1, keepdims=True))
+        return (e / e.sum(1, keepdims=True)).astype(np.float32)
+
+
+def _noisy_bursts(seconds: float) -> np.ndarray:
+    rng = np.random.default_rng(3)
+    y = 0.01 * rng.standard_normal(int(seconds * 16000)).astype(np.float32)
+    for start in (1.0, 3.5):
+        i = int(start * 16000)
+        y[i : i + 8000] += 0.4 * np.sin(np.arange(8000) * 0.3).astype(np.float32)
+    return y
+
+
+@pytest.mark.parametrize("predictor", [Loudness, SharedLogMel])
+@pytest.mark.parametrize("hop", [0.1, 0.055])  # a whole number of feature hops, and not
+def test_streaming_in_blocks_of_windows_gives_the_unblocked_result(monkeypatch, predictor, hop):
+    from audiolab.deploy import StreamingDetector, streaming
+
+    y = _noisy_bursts(6.0)
+    whole = StreamingDetector(predictor(), hop=hop, smoothing=3, threshold=0.5).process(y)
+    monkeypatch.setattr(streaming, "_BLOCK_SAMPLES", 3 * 16000)  # three windows a block
+    blocked = StreamingDetector(predictor(), hop=hop, smoothing=3, threshold=0.5).process(y)
+    assert len(whole.times) == len(blocked.times) > 40
+    np.testing.assert_array_equal(blocked.times, whole.times)
+    np.testing.assert_allclose(blocked.posteriors, whole.posteriors, rtol=1e-6, atol=1e-7)
+    assert blocked.detections == whole.detections
+
+
+def test_the_detector_refuses_hops_that_overflow_or_are_below_a_sample():
+    from audiolab.deploy import StreamingDetector
+    from audiolab.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="hop must be at most 3600"):
+        StreamingDetector(Loudness(), hop=1e308)
+    with pytest.raises(ParameterError, match="hop must be at least one sample"):
+        StreamingDetector(Loudness(), hop=1e-5)
+
+
+def test_stream_refuses_a_hop_below_the_feature_hop_and_too_many_windows(tmp_path, capsys,
+                                                                        monkeypatch):
+    from audiolab.cli import deploy
+
+    monkeypatch.setattr(deploy, "open_model", lambda path: Loudness())
+    model = tmp_path / "m.tflite"
+    model.write_bytes(b"TFL3")
+    long = write_wav(tmp_path / "long.wav", np.zeros(600 * 8000), sr=8000)  # ten minutes
+    assert main(["stream", str(model), str(long), "--hop", "0.005"]) == 2
+    assert "--hop must be at least the model's feature hop, 0.01 s" in one_line_error(capsys)
+    monkeypatch.setattr(deploy, "MAX_WINDOWS", 10_000)
+    assert main(["stream", str(model), str(long), "--hop", "0.05"]) == 2
+    error = one_line_error(capsys)
+    assert "--hop 0.05 over" in error and "11,981 windows, more than 10,000" in error
+    monkeypatch.setattr(_common, "available_memory", lambda: 10**6)
+    assert main(["stream", str(model), str(long), "--hop", "1"]) == 2
+    assert "of memory to stream" in one_line_error(capsys)

@@ -28,9 +28,10 @@ from pathlib import Path
 from .options import (
     REMOTE_DATASETS,
     SPLITS,
+    bounded_float,
     nonnegative_int,
-    positive_float,
     positive_int,
+    sample_rate,
 )
 
 __all__ = ["register", "describe"]
@@ -66,10 +67,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="clips per word (default: 100)")
     speech.add_argument("--takes", type=positive_int("--takes"), default=1, metavar="N",
                         help="times each synthetic speaker says each word (default: 1)")
-    speech.add_argument("--sr", type=positive_int("--sr"), default=16000, metavar="HZ",
+    speech.add_argument("--sr", type=sample_rate("--sr"), default=16000, metavar="HZ",
                         help="sample rate in Hz (default: 16000)")
-    speech.add_argument("--duration", type=positive_float("--duration"), default=1.0, metavar="SECONDS",
-                        help="length of every clip (default: 1.0)")
+    speech.add_argument("--duration", type=bounded_float("--duration", 0.2, 30.0), default=1.0, metavar="SECONDS",
+                        help="length of every clip, 0.2 to 30 (default: 1.0)")
     speech.add_argument("--seed", type=nonnegative_int("--seed"), default=0, help="random seed (default: 0)")
     noise = speech.add_mutually_exclusive_group()
     noise.add_argument("--noise-snr", type=float, nargs=2, default=(10.0, 40.0),
@@ -100,7 +101,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     fsdd.add_argument("--source", metavar="PATH",
                       help="a local copy of FSDD (default: $AUDIOLAB_FSDD, "
                       "$AUDIOLAB_DATA/fsdd, or a verified download)")
-    fsdd.add_argument("--sr", type=positive_int("--sr"), default=16000, metavar="HZ",
+    fsdd.add_argument("--sr", type=sample_rate("--sr"), default=16000, metavar="HZ",
                       help="sample rate in Hz (default: 16000)")
     fsdd.add_argument("--words", action="store_true",
                       help="name the class folders zero..nine, as audiolab data speech does "

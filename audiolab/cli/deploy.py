@@ -25,12 +25,12 @@ from pathlib import Path
 
 from .options import (
     QUANTIZATIONS,
+    bounded_float,
     c_identifier,
-    existing_file,
     check_output,
+    existing_file,
     existing_folder,
     output_file,
-    positive_float,
     positive_int,
     probability,
 )
@@ -91,8 +91,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="a .keras or .tflite model")
     stream.add_argument("file", metavar="FILE", type=existing_file("audio file"),
                         help="a (long) audio file")
-    stream.add_argument("--hop", type=positive_float("--hop"), default=0.1, metavar="S",
-                        help="seconds between windows (default: 0.1)")
+    stream.add_argument("--hop", type=bounded_float("--hop", 0.001, 3600.0), default=0.1,
+                        metavar="S",
+                        help="seconds between windows, at least the model's feature hop "
+                        "(10 ms for the course's models) and at most 3600 (default: 0.1)")
     stream.add_argument("--threshold", type=probability("--threshold"), default=0.6,
                         metavar="P",
                         help="smoothed probability that starts a detection (default: 0.6)")
@@ -170,11 +172,48 @@ def _run_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The most windows ``audiolab stream`` classifies in one run (about 30 hours every 0.1 s;
+#: each keeps its posteriors).
+MAX_WINDOWS = 1_000_000
+
+
+def _check_stream(predictor, file: str, hop: float) -> None:
+    """Refuse a hop below the model's feature hop, and a run too long or too big to hold."""
+    from ..datasets._common import available_memory
+    from ..errors import AudiolabError
+    from ..io import info
+
+    settings = getattr(predictor, "settings", None) or (
+        getattr(predictor, "metadata", None) or {}).get("features") or {}
+    sr = int(predictor.sr)
+    shortest = max(1 / sr, int(settings.get("hop_length", 1)) / sr)
+    if hop < shortest * (1 - 1e-9):
+        raise AudiolabError(f"--hop must be at least the model's feature hop, {shortest:g} s, "
+                            f"got {hop:g}")
+    header = info(Path(file).expanduser())
+    samples = max(header.frames * sr / max(header.sr, 1), predictor.n_samples)
+    windows = 1 + int((samples - predictor.n_samples) // max(1, round(hop * sr)))
+    if windows > MAX_WINDOWS:
+        raise AudiolabError(
+            f"--hop {hop:g} over {file} ({header.duration:.0f} s) makes {windows:,} windows, "
+            f"more than {MAX_WINDOWS:,}; use a longer --hop or a shorter recording"
+        )
+    # the recording at the model's rate (and the file's own, while it is resampled)
+    memory = 4 * samples + 4 * header.frames * header.channels + 3 * 200 * windows
+    room = available_memory()
+    if room is not None and memory > room:
+        raise AudiolabError(
+            f"{file} ({header.duration:.0f} s) needs about {memory / 1e9:.1f} GB of memory to "
+            f"stream, but {room / 1e9:.1f} GB is available; cut it into shorter files"
+        )
+
+
 def _run_stream(args: argparse.Namespace) -> int:
     from ..deploy import StreamingDetector
     from ..io import load
 
     predictor = open_model(args.model)
+    _check_stream(predictor, args.file, args.hop)
     y, _ = load(args.file, sr=predictor.sr)
     detector = StreamingDetector(predictor, hop=args.hop, threshold=args.threshold,
                                  smoothing=args.smoothing)

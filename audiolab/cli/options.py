@@ -20,6 +20,9 @@ with status 2, as it does for the errors found while a command runs.
 - ``nonnegative_int(name)``: an integer >= 0 (``--seed``);
 - ``positive_float(name)``: a finite number > 0 (``--hop``, ``--duration``);
 - ``probability(name)``: a number between 0 and 1 (``--threshold``);
+- ``sample_rate(name)``: a rate in Hz between :data:`MIN_SR` and :data:`MAX_SR` (``--sr``);
+- ``bounded_float(name, low, high)``: a finite number in ``[low, high]``
+  (``--hop``, ``--duration``);
 - ``path_ending(name, suffix)``: a file to write, ending in ``suffix`` (``--out``);
 - ``c_identifier(name)``: a C identifier (``--c-array``);
 - ``existing_file(what)``, ``existing_folder(what)``: a file or a folder that
@@ -69,7 +72,10 @@ __all__ = [
     "MODEL_KINDS",
     "QUANTIZATIONS",
     "REMOTE_DATASETS",
+    "MAX_SR",
+    "MIN_SR",
     "SPLITS",
+    "bounded_float",
     "c_identifier",
     "existing_file",
     "existing_folder",
@@ -80,6 +86,7 @@ __all__ = [
     "positive_float",
     "positive_int",
     "probability",
+    "sample_rate",
 ]
 
 #: The splits of a dataset, in order (:data:`audiolab.datasets.SPLITS`).
@@ -91,6 +98,11 @@ EVALUATE_SPLITS = ("test", "val", "train", "all")
 REMOTE_DATASETS = ("fsdd", "mini_speech_commands", "esc50")
 
 ArgumentType = Callable[[str], Any]
+
+#: The sample rates the command accepts (Hz): below 4 kHz the speech features' 20 Hz to
+#: sr/2 mel bands do not fit; above 192 kHz no recording is, and a second of it would be
+#: a large allocation for nothing.
+MIN_SR, MAX_SR = 4000, 192000
 
 
 def _checked(check: Callable[[str, Any], Any], name: str, value: Any) -> Any:
@@ -177,6 +189,46 @@ def probability(name: str) -> ArgumentType:
     0.6
     """
     return _number(check_probability, name)
+
+
+def sample_rate(name: str) -> ArgumentType:
+    """The type of an option that takes a sample rate: an integer from MIN_SR to MAX_SR Hz.
+
+    Examples
+    --------
+    >>> sample_rate("--sr")("16000")
+    16000
+    """
+    as_int = positive_int(name)
+
+    def convert(text: str) -> int:
+        value = as_int(text)
+        if not MIN_SR <= value <= MAX_SR:
+            raise AudiolabError(f"{name} must be between {MIN_SR} and {MAX_SR} Hz, got {value}")
+        return value
+
+    convert.__name__ = name
+    return convert
+
+
+def bounded_float(name: str, low: float, high: float, unit: str = "seconds") -> ArgumentType:
+    """The type of an option that takes a finite number from ``low`` to ``high``.
+
+    Examples
+    --------
+    >>> bounded_float("--hop", 0.001, 3600)("0.1")
+    0.1
+    """
+    as_float = positive_float(name)
+
+    def convert(text: str) -> float:
+        value = as_float(text)
+        if not low <= value <= high:
+            raise AudiolabError(f"{name} must be between {low:g} and {high:g} {unit}, got {text}")
+        return value
+
+    convert.__name__ = name
+    return convert
 
 
 def path_ending(name: str, suffix: str) -> ArgumentType:
@@ -361,5 +413,6 @@ def in_option_terms(message: str, api_names: Mapping[str, str]) -> str:
     """
     for api, option in sorted(api_names.items(), key=lambda item: -len(item[0])):
         pattern = re.compile(rf"(?<![\w/.\-]){re.escape(api)}(?![\w/\-]|\.\w)(=)?")
-        message = pattern.sub(lambda m: option + (" " if m.group(1) else ""), message)
+        message = pattern.sub(lambda m, option=option: option + (" " if m.group(1) else ""),
+                              message)
     return message

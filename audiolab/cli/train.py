@@ -32,6 +32,7 @@ from .options import (
     nonnegative_int,
     output_file,
     positive_int,
+    sample_rate,
 )
 
 __all__ = ["register"]
@@ -60,8 +61,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--seed", type=nonnegative_int("--seed"), default=0, metavar="S",
                        help="seed of the split, the initial weights and the augmentation "
                        "(default: 0)")
-    train.add_argument("--sr", type=positive_int("--sr"), default=16000, metavar="HZ",
-                       help="sample rate the clips are resampled to (default: 16000)")
+    train.add_argument("--sr", type=sample_rate("--sr"), default=16000, metavar="HZ",
+                       help="sample rate the clips are resampled to, 4000 to 192000 "
+                       "(default: 16000)")
     train.add_argument("--augment", choices=AUGMENT_STRENGTHS, default="light",
                        help="waveform augmentation of the training clips (default: light; "
                        "strong: the variation of real recordings, level-free features and SpecAugment)")

@@ -14,6 +14,12 @@ from ..validation import check_positive, check_positive_int, check_probability
 
 __all__ = ["StreamResult", "StreamingDetector"]
 
+#: The windows of a recording are classified this many samples' worth at a time (64 MB of
+#: float32 windows at most), so that memory does not grow with the recording's length.
+_BLOCK_SAMPLES = 16 * 1024 * 1024
+#: The longest hop (seconds): a window an hour.
+MAX_HOP = 3600.0
+
 
 def _shared_frame_features(classifier: Any, signal: NDArray[np.float32],
                            offsets: NDArray[np.int64], *, cache: dict | None = None,
@@ -168,7 +174,19 @@ class StreamingDetector:
         self.sr = int(classifier.sr)
         self.window = int(classifier.n_samples)
         self.hop_seconds = check_positive("hop", hop)
-        self.hop = max(1, int(round(hop * self.sr)))
+        if self.hop_seconds > MAX_HOP:
+            raise ParameterError(f"hop must be at most {MAX_HOP:g} seconds, got {hop!r}")
+        if self.hop_seconds * self.sr < 0.5:
+            raise ParameterError(
+                f"hop must be at least one sample ({1 / self.sr:.3g} s at {self.sr} Hz), got {hop!r}"
+            )
+        self.hop = max(1, int(round(self.hop_seconds * self.sr)))
+        # Windows share their feature frames only when the hop is a whole number of
+        # feature hops; decided once, so that the results do not depend on how the
+        # windows are grouped (in blocks, or by which of them are loud).
+        settings = getattr(classifier, "settings", None)
+        hop_length = settings.get("hop_length") if isinstance(settings, Mapping) else None
+        self._frames_shared = bool(hop_length) and self.hop % int(hop_length) == 0
         self.smoothing = check_positive_int("smoothing", smoothing)
         self.threshold = check_probability("threshold", threshold)
         self.min_rms = float(min_rms)
@@ -193,7 +211,26 @@ class StreamingDetector:
     # -- the core: posteriors -> smoothing -> events ---------------------------------------
 
     def _probabilities(self, signal: NDArray[np.float32], offsets: NDArray[np.int64]) -> NDArray[np.float32]:
-        """Posteriors of the windows ``signal[o : o + window]`` for every offset ``o``."""
+        """Posteriors of the windows ``signal[o : o + window]`` for every offset ``o``.
+
+        The windows are classified in blocks of at most :data:`_BLOCK_SAMPLES`
+        samples, each from its own slice of ``signal``: memory stays bounded
+        however many windows there are, and the results are those of one pass.
+        """
+        per_block = max(1, _BLOCK_SAMPLES // self.window)
+        if len(offsets) <= per_block:
+            return self._block_probabilities(signal, offsets, origin=self._consumed)
+        parts = []
+        for i in range(0, len(offsets), per_block):
+            chunk = offsets[i : i + per_block]
+            low, high = int(chunk[0]), int(chunk[-1]) + self.window
+            parts.append(self._block_probabilities(signal[low:high], chunk - low,
+                                                   origin=self._consumed + low))
+        return np.concatenate(parts)
+
+    def _block_probabilities(self, signal: NDArray[np.float32], offsets: NDArray[np.int64],
+                             *, origin: int) -> NDArray[np.float32]:
+        """:meth:`_probabilities` of one block; ``origin``: the stream's index of ``signal[0]``."""
         n = self.window
         squares = np.concatenate([[0.0], np.cumsum(np.square(signal, dtype=np.float64))])
         rms = np.sqrt(np.maximum(squares[offsets + n] - squares[offsets], 0) / n)
@@ -201,8 +238,9 @@ class StreamingDetector:
         loud = np.flatnonzero(rms >= self.min_rms)
         if len(loud) == 0:
             return probs
-        shared = _shared_frame_features(self.classifier, signal, offsets[loud],
-                                        cache=self._frame_cache, origin=self._consumed)
+        shared = (_shared_frame_features(self.classifier, signal, offsets[loud],
+                                         cache=self._frame_cache, origin=origin)
+                  if self._frames_shared else None)
         if shared is not None:
             probs[loud] = self.classifier.predict_features(shared)
         else:
@@ -250,11 +288,18 @@ class StreamingDetector:
         """Feed the next block of a live stream; returns the detections that ended in it."""
         from ..validation import valid_audio
 
+        return self._push(valid_audio(np.asarray(block, dtype=np.float32), name="block"),
+                          keep=False)
+
+    def _push(self, block: NDArray[np.float32], *, keep: bool) -> list[dict[str, Any]]:
+        """:meth:`push`; ``keep``: the buffer may be ``block`` itself (a whole recording, not copied)."""
         start = time.perf_counter()
-        block = valid_audio(np.asarray(block, dtype=np.float32), name="block")
         self._samples += len(block)
-        self._buffer = np.concatenate([self._buffer, block])
-        starts = []
+        if keep and not len(self._buffer):
+            self._buffer = block
+        else:  # a live stream's caller may reuse its block's array: keep a copy
+            self._buffer = np.concatenate([self._buffer, block])
+        starts: list[int] = []
         while self._next + self.window <= self._consumed + len(self._buffer):
             starts.append(self._next)
             self._next += self.hop
@@ -307,11 +352,11 @@ class StreamingDetector:
         if len(y) < self.window:
             y = np.pad(y, (0, self.window - len(y)))
         if block is None:
-            self.push(y)
+            self._push(y, keep=True)
         else:
-            step = max(1, int(round(check_positive("block", block) * self.sr)))
+            step = max(1, int(round(min(check_positive("block", block) * self.sr, len(y)))))
             for i in range(0, len(y), step):
-                self.push(y[i : i + step])
+                self._push(y[i : i + step], keep=False)
         self.flush()
         seconds = time.perf_counter() - start
         n = len(self.classifier.class_names)
