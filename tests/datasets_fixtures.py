@@ -1,7 +1,8 @@
-"""Helpers shared by the tests of ``audiolab.datasets`` (tests/test_datasets_*.py).
+"""Helpers shared by the tests that need files: ``audiolab.datasets``, ``io``, ``evaluate``...
 
-Small WAV files made from tones, class folders with broken files mixed in,
-archives, and a local HTTP server on 127.0.0.1 to test downloads offline.
+Small WAV files made from tones (``tone`` is ``signals.tone``, imported here too),
+class folders with broken files mixed in, archives, a local HTTP server on 127.0.0.1
+to test downloads offline, and ``fsdd_path``, the local FSDD copy.
 """
 
 from __future__ import annotations
@@ -11,18 +12,34 @@ import functools
 import hashlib
 import http.server
 import io
+import os
 import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import soundfile as sf
+from signals import tone
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def tone(freq: float, *, sr: int = 16000, duration: float = 0.25, amplitude: float = 0.5):
-    t = np.arange(int(round(sr * duration))) / sr
-    return (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+def fsdd_path() -> Path | None:
+    """The local FSDD copy (the folder holding ``recordings/``), or None.
+
+    ``$AUDIOLAB_FSDD`` (the copy or its ``recordings`` folder), else
+    ``../shared/datasets/fsdd`` beside the project. The ``fsdd`` fixture of
+    tests/conftest.py skips a test without one.
+    """
+    for candidate in (os.environ.get("AUDIOLAB_FSDD"), ROOT.parent / "shared" / "datasets" / "fsdd"):
+        if not candidate:
+            continue
+        path = Path(candidate)
+        if path.name == "recordings" and any(path.glob("*.wav")):
+            path = path.parent
+        if (path / "recordings").is_dir():
+            return path
+    return None
 
 
 def wav_bytes(y, sr: int = 16000) -> bytes:

@@ -38,6 +38,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from datasets_fixtures import fsdd_path
 from test_site import EXTERNAL_HOSTS, course_notebooks, site  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.browser
@@ -273,14 +274,6 @@ LAB_SETTINGS = {
 }
 
 
-def _fsdd() -> Path | None:
-    """The local FSDD copy, found as tests/conftest.py finds it."""
-    for candidate in (os.environ.get("AUDIOLAB_FSDD"), ROOT.parent / "shared" / "datasets" / "fsdd"):
-        if candidate and (Path(candidate) / "recordings").is_dir():
-            return Path(candidate)
-    return None
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -313,7 +306,7 @@ def jupyterlab(browser, tmp_path_factory):
         JUPYTER_RUNTIME_DIR=str(home / ".runtime"),
         PATH=f"{_jupyter().parent}{os.pathsep}{env.get('PATH', '')}",
     )
-    fsdd = _fsdd()
+    fsdd = fsdd_path()
     if fsdd is not None:  # lessons 00 and 01 play FSDD recordings
         env["AUDIOLAB_FSDD"] = str(fsdd)
     port, token = _free_port(), secrets.token_hex(16)

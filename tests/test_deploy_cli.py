@@ -9,29 +9,14 @@ import numpy as np
 import pytest
 
 from audiolab.cli import main
-from audiolab.datasets import make_speech_dataset
 
 pytest.importorskip("tensorflow")
 
 
 @pytest.fixture(scope="module")
-def words(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("data") / "words"
-    return make_speech_dataset(root, vocabulary=["yes", "no", "up"], per_class=10, seed=1,
-                               progress=False)
-
-
-@pytest.fixture(scope="module")
-def keras_model(words, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("models") / "cnn.keras"
-    capture = pytest.MonkeyPatch()
-    capture.setattr("builtins.print", lambda *a, **k: None)
-    try:
-        assert main(["train", str(words), "--out", str(out), "--epochs", "2", "--seed", "1",
-                     "--augment", "none"]) == 0
-    finally:
-        capture.undo()
-    return out
+def keras_model(words_model) -> Path:
+    """The CNN that `audiolab train` made from `words` (session fixtures, tests/conftest.py)."""
+    return words_model.path
 
 
 @pytest.fixture(scope="module")

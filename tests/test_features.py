@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import inspect
-import os
 import subprocess
 import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
+from signals import noise, speechlike, tone
 
 from audiolab import features as F
 from audiolab.errors import AudiolabWarning, ParameterError
@@ -23,62 +22,24 @@ librosa = pytest.importorskip("librosa")
 # ---------------------------------------------------------------------------
 
 
-def noise(n: int = 22050, seed: int = 0) -> np.ndarray:
-    return (0.1 * np.random.default_rng(seed).standard_normal(n)).astype(np.float32)
-
-
-def tone(freq: float, sr: int, n: int, amplitude: float = 1.0) -> np.ndarray:
-    return (amplitude * np.sin(2 * np.pi * freq * np.arange(n) / sr)).astype(np.float32)
-
-
-def speechlike(sr: int, n: int, seed: int = 0) -> np.ndarray:
-    """Harmonics of a gliding pitch plus a little noise: a wide dynamic range."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(n) / sr
-    f0 = 120 + 40 * t
-    phase = 2 * np.pi * np.cumsum(f0) / sr
-    y = sum(np.sin(k * phase) / k for k in range(1, 20) if k * f0.max() < sr / 2)
-    y = y * np.hanning(n) + 0.001 * rng.standard_normal(n)
-    return (0.3 * y / np.abs(y).max()).astype(np.float32)
-
-
 def assert_close_to_max(ours, ref, rel):
     """Agreement relative to the reference's largest magnitude."""
     assert ours.shape == ref.shape
     np.testing.assert_allclose(ours, ref, rtol=rel, atol=rel * np.abs(ref).max())
 
 
-def _fsdd_dir() -> Path | None:
-    root = os.environ.get("AUDIOLAB_FSDD")
-    root = (
-        Path(root)
-        if root
-        else Path(__file__).resolve().parents[1].parent / "shared/datasets/fsdd"
-    )
-    for folder in (root / "recordings", root):
-        if folder.is_dir() and any(folder.glob("*.wav")):
-            return folder
-    return None
-
-
-FSDD = _fsdd_dir()
-needs_fsdd = pytest.mark.skipif(
-    FSDD is None,
-    reason="FSDD not found (set AUDIOLAB_FSDD or place it at ../shared/datasets/fsdd)",
-)
-
-
 @pytest.fixture(scope="module")
-def fsdd_clips():
+def fsdd_clips(fsdd):
     import soundfile as sf
 
-    files = [FSDD / f"{digit}_{speaker}_{take}.wav" for digit, speaker, take in
+    recordings = fsdd / "recordings"
+    files = [recordings / f"{digit}_{speaker}_{take}.wav" for digit, speaker, take in
              [(0, "george", 0), (3, "jackson", 5), (7, "lucas", 12), (9, "nicolas", 40),
               (5, "theo", 8), (2, "yweweler", 20)]]  # fmt: skip
     clips = []
     for path in files:
         if not path.exists():
-            path = sorted(FSDD.glob("*.wav"))[len(clips)]
+            path = sorted(recordings.glob("*.wav"))[len(clips)]
         y, sr = sf.read(path, dtype="float32")
         assert sr == 8000
         clips.append(y)
@@ -148,7 +109,7 @@ def test_librosa_defaults():
 
 def test_stft_sine_on_a_bin_has_known_magnitude():
     sr, n_fft, k = 16000, 512, 32  # 1 kHz is exactly bin 32
-    D = F.stft(tone(k * sr / n_fft, sr, sr), n_fft=n_fft, hop_length=128)
+    D = F.stft(tone(k * sr / n_fft, sr=sr, n=sr, amplitude=1.0), n_fft=n_fft, hop_length=128)
     interior = np.abs(D[:, 4:-4])
     # A unit sine at bin k: |X_k| = sum(window) / 2 = n_fft / 4 for a periodic Hann;
     # the Hann window leaks half of that into each neighbour and nothing further.
@@ -403,7 +364,7 @@ SPEC_CASES = [
 
 @pytest.mark.parametrize(("sr", "kwargs"), SPEC_CASES)
 def test_mel_spectrogram_matches_librosa(sr, kwargs):
-    y = speechlike(sr, sr)
+    y = speechlike(sr, sr=sr)
     ours = F.mel_spectrogram(y=y, sr=sr, **kwargs)
     assert ours.dtype == np.float32
     assert_close_to_max(
@@ -412,7 +373,7 @@ def test_mel_spectrogram_matches_librosa(sr, kwargs):
 
 
 def test_mel_spectrogram_norm_none_and_from_S():
-    y = speechlike(16000, 8000)
+    y = speechlike(8000, sr=16000)
     kwargs = {"n_fft": 512, "hop_length": 128, "n_mels": 40, "norm": None}
     ours = F.mel_spectrogram(y=y, sr=16000, **kwargs)
     assert_close_to_max(
@@ -434,7 +395,7 @@ def test_mel_spectrogram_norm_none_and_from_S():
     ],
 )
 def test_mfcc_matches_librosa(sr, kwargs):
-    y = speechlike(sr, sr)
+    y = speechlike(sr, sr=sr)
     ours = F.mfcc(y=y, sr=sr, **kwargs)
     ref = librosa.feature.mfcc(y=y, sr=sr, **kwargs)
     assert ours.shape == ref.shape and ours.dtype == np.float32
@@ -442,7 +403,7 @@ def test_mfcc_matches_librosa(sr, kwargs):
 
 
 def test_mfcc_from_S_and_known_dc():
-    y = speechlike(16000, 16000)
+    y = speechlike(16000, sr=16000)
     log_mel = F.power_to_db(F.mel_spectrogram(y=y, sr=16000, n_mels=40))
     M = F.mfcc(S=log_mel, n_mfcc=13)
     np.testing.assert_allclose(
@@ -471,7 +432,7 @@ def test_deltas_of_ramps():
     ("width", "order", "axis"), [(9, 1, -1), (5, 2, -1), (3, 1, 0), (7, 3, 1)]
 )
 def test_deltas_match_librosa(width, order, axis):
-    data = F.mfcc(y=speechlike(16000, 8000), sr=16000, n_mfcc=13)
+    data = F.mfcc(y=speechlike(8000, sr=16000), sr=16000, n_mfcc=13)
     np.testing.assert_allclose(
         F.deltas(data, width=width, order=order, axis=axis),
         librosa.feature.delta(data, width=width, order=order, axis=axis),
@@ -491,7 +452,7 @@ def test_deltas_match_librosa(width, order, axis):
 )
 def test_chroma_of_a_tone_peaks_at_its_pitch_class(freq, pitch_class):
     sr = 16000
-    C = F.chroma(y=tone(freq, sr, sr), sr=sr, n_fft=4096)
+    C = F.chroma(y=tone(freq, sr=sr, n=sr, amplitude=1.0), sr=sr, n_fft=4096)
     assert C.shape == (12, 1 + sr // 512)
     assert (C[:, 3:-3].argmax(axis=0) == pitch_class).all()
     np.testing.assert_allclose(C.max(axis=0), 1.0)  # norm=inf
@@ -508,7 +469,7 @@ def test_chroma_of_a_tone_peaks_at_its_pitch_class(freq, pitch_class):
     ],
 )
 def test_chroma_matches_librosa(sr, kwargs):
-    y = speechlike(sr, sr)
+    y = speechlike(sr, sr=sr)
     ours = F.chroma(y=y, sr=sr, **kwargs)
     ref = librosa.feature.chroma_stft(y=y, sr=sr, **{"tuning": 0.0, **kwargs})
     assert_close_to_max(ours, ref, 1e-4)
@@ -525,7 +486,7 @@ def test_chroma_filterbank_and_from_S():
             rtol=1e-6,
             atol=1e-9,
         )
-    y = speechlike(16000, 8000)
+    y = speechlike(8000, sr=16000)
     S = np.abs(F.stft(y)) ** 2
     assert_close_to_max(F.chroma(S=S, sr=16000), F.chroma(y=y, sr=16000), 1e-6)
 
@@ -535,7 +496,6 @@ def test_chroma_filterbank_and_from_S():
 # ---------------------------------------------------------------------------
 
 
-@needs_fsdd
 def test_fsdd_features_match_librosa(fsdd_clips):
     sr = 8000
     kwargs = {
@@ -568,7 +528,6 @@ def test_fsdd_features_match_librosa(fsdd_clips):
         )
 
 
-@needs_fsdd
 def test_fsdd_extract_batch(fsdd_clips):
     n = 8000
     ys = [np.pad(y[:n], (0, max(0, n - len(y)))) for y in fsdd_clips]
@@ -595,8 +554,8 @@ def test_fsdd_extract_batch(fsdd_clips):
 @pytest.fixture(scope="module")
 def clips():
     rng = np.random.default_rng(0)
-    ys = [speechlike(16000, 16000, seed) * rng.uniform(0.01, 1) for seed in range(5)]
-    ys.append(tone(440.0, 16000, 16000, 0.5))
+    ys = [speechlike(16000, sr=16000, seed=seed) * rng.uniform(0.01, 1) for seed in range(5)]
+    ys.append(tone(440.0, sr=16000, n=16000, amplitude=0.5))
     ys.append(np.zeros(16000, dtype=np.float32))  # silence: everything at the floor
     return np.stack(ys)
 

@@ -7,40 +7,18 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from audiolab.cli import main
-from audiolab.datasets import make_speech_dataset
 
 pytest.importorskip("tensorflow")
 
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 
 
-@pytest.fixture(scope="module")
-def words(tmp_path_factory) -> Path:
-    """Three words said by ten synthetic speakers: 8/1/1 speakers in train/val/test."""
-    root = tmp_path_factory.mktemp("data") / "words"
-    return make_speech_dataset(root, vocabulary=["yes", "no", "up"], per_class=10, seed=1,
-                               progress=False)
-
-
-@pytest.fixture(scope="module")
-def trained(words, tmp_path_factory):
-    """A CNN trained for two epochs by the command, with what it printed."""
-    out = tmp_path_factory.mktemp("models") / "cnn.keras"
-    capture = pytest.MonkeyPatch()
-    lines: list[str] = []
-    capture.setattr("builtins.print", lambda *a, **k: lines.append(" ".join(map(str, a))))
-    try:
-        status = main(["train", str(words), "--model", "cnn", "--out", str(out), "--epochs", "2",
-                       "--seed", "1"])
-    finally:
-        capture.undo()
-    assert status == 0
-    return out, "\n".join(lines)
+# `words` and `words_model` (the CNN trained on them by `audiolab train`, with what it
+# printed) are session fixtures of tests/conftest.py.
 
 
 def run(argv, capsys):
@@ -49,8 +27,8 @@ def run(argv, capsys):
     return status, captured.out, captured.err
 
 
-def test_train_prints_progress_and_saves_a_self_describing_model(trained):
-    out, text = trained
+def test_train_prints_progress_and_saves_a_self_describing_model(words_model):
+    out, text = words_model
     assert "data: " in text and "30 clips, 3 classes, 24/3/3 train/val/test (own split)" in text
     assert "model: cnn" in text and "augment: light" in text
     assert "trained 2 epochs" in text and "test accuracy: " in text and f"saved {out}" in text
@@ -64,8 +42,8 @@ def test_train_prints_progress_and_saves_a_self_describing_model(trained):
     assert f"test accuracy: {meta['test']['accuracy']:.4f}" in text
 
 
-def test_evaluate_json_gives_the_test_report(trained, words, capsys):
-    out, _ = trained
+def test_evaluate_json_gives_the_test_report(words_model, words, capsys):
+    out, _ = words_model
     status, stdout, _ = run(["evaluate", str(out), str(words), "--json"], capsys)
     assert status == 0 and stdout.count("\n") == 1
     report = json.loads(stdout)
@@ -79,8 +57,8 @@ def test_evaluate_json_gives_the_test_report(trained, words, capsys):
     assert report["accuracy"] == pytest.approx(meta["test"]["accuracy"])
 
 
-def test_evaluate_prints_a_table(trained, words, capsys):
-    out, _ = trained
+def test_evaluate_prints_a_table(words_model, words, capsys):
+    out, _ = words_model
     status, stdout, _ = run(["evaluate", str(out), str(words), "--split", "all"], capsys)
     lines = stdout.splitlines()
     assert status == 0 and lines[0].startswith(f"model: {out} (cnn, 3 classes, 16000 Hz")
@@ -124,8 +102,8 @@ def _one_line_error(status, stderr, *fragments):
         assert fragment in stderr
 
 
-def test_bad_folders_and_arguments_give_one_line_errors(tmp_path, trained, capsys):
-    out, _ = trained
+def test_bad_folders_and_arguments_give_one_line_errors(tmp_path, words_model, capsys):
+    out, _ = words_model
     status, _, err = run(["train", str(tmp_path / "missing"), "--out", str(tmp_path / "m.keras")],
                          capsys)
     _one_line_error(status, err, "no such folder")
