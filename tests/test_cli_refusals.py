@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections import namedtuple
 from pathlib import Path
 
@@ -449,3 +450,65 @@ def test_stream_refuses_a_hop_below_the_feature_hop_and_too_many_windows(tmp_pat
     monkeypatch.setattr(_common, "available_memory", lambda: 10**6)
     assert main(["stream", str(model), str(long), "--hop", "1"]) == 2
     assert "of memory to stream" in one_line_error(capsys)
+
+
+# --------------------------------------------------------------------------------------
+# 9. Messages in the command's words, and output that stays readable
+# --------------------------------------------------------------------------------------
+
+
+def test_errors_name_the_options_not_the_python_parameters(tmp_path, capsys):
+    out = tmp_path / "words"
+    assert main(["data", "speech", str(out), *SPEECH_ARGS]) == 0
+    capsys.readouterr()
+    assert main(["data", "speech", str(out), *SPEECH_ARGS, "--seed", "4"]) == 2
+    error = one_line_error(capsys)
+    assert "pass --overwrite to replace it" in error and "overwrite=True" not in error
+    (tmp_path / "empty").mkdir()
+    assert main(["data", "fsdd", str(tmp_path / "f"), "--source", str(tmp_path / "empty")]) == 2
+    error = one_line_error(capsys)
+    assert "as --source," in error and "path argument" not in error
+
+
+def test_a_symbolic_link_loop_is_called_one(tmp_path, capsys):
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    assert main(["data", "info", str(tmp_path / "a")]) == 2
+    assert "a symbolic link loop" in one_line_error(capsys)
+    model = tmp_path / "m.tflite"
+    model.write_bytes(b"TFL3")
+    assert main(["predict", str(model), str(tmp_path / "b")]) == 2
+    assert "b: a symbolic link loop" in one_line_error(capsys)
+
+
+def test_data_info_into_a_closed_pipe_ends_quietly(tiny_folder):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "audiolab.cli", "data", "info", str(tiny_folder)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+    )
+    process.stdout.close()  # the reader is gone before anything is written (`| head -0`)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 141 and err == b""
+
+
+def test_predict_prints_one_line_per_file_whatever_its_name(tmp_path, capsys, monkeypatch):
+    from audiolab.cli import deploy
+
+    monkeypatch.setattr(deploy, "open_model", lambda path: Loudness())
+    model = tmp_path / "m.tflite"
+    model.write_bytes(b"TFL3")
+    odd = write_wav(tmp_path / "two\nlines.wav", 0.1 * np.ones(16000))
+    plain = write_wav(tmp_path / "plain.wav", np.zeros(16000))
+    assert main(["predict", str(model), str(odd), str(plain)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and lines[0].startswith(str(tmp_path / "two\\nlines.wav") + ": ")
+    assert main(["predict", str(model), str(odd), "--json"]) == 0
+    assert "two\\nlines.wav" in capsys.readouterr().out  # JSON escapes it its own way
+
+
+def test_data_info_exits_1_when_it_lists_broken_files(tiny_folder, capsys):
+    assert main(["data", "info", str(tiny_folder)]) == 0
+    (tiny_folder / "low" / "bad.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunk")
+    capsys.readouterr()
+    assert main(["data", "info", str(tiny_folder)]) == 1
+    assert "broken files (1):" in capsys.readouterr().out
