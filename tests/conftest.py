@@ -16,6 +16,16 @@ from datasets_fixtures import fsdd_path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+# Session fixtures that take 10 s or more to build: a test that uses one is slow too.
+SLOW_FIXTURES = frozenset({"site", "words_model"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m "not slow"` deselects
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="session")
 def fsdd() -> Path:

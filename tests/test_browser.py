@@ -41,7 +41,7 @@ import pytest
 from datasets_fixtures import fsdd_path
 from test_site import EXTERNAL_HOSTS, course_notebooks, site  # noqa: F401  (the fixture)
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("AUDIOLAB_CHROMIUM") or "/usr/bin/chromium")

@@ -24,6 +24,9 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
+# The metadata of every installed distribution is read once per process: 15-50 s.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 PARTS = ("notebooks", "solutions", "exercises")
 

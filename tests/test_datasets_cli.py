@@ -33,6 +33,7 @@ def test_speech_makes_a_dataset_then_finds_it_cached(tmp_path, capsys):
     assert error.startswith("audiolab: error:") and "seed" in error and error.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_fsdd_writes_the_official_split_and_info_describes_it(fsdd, tmp_path, capsys):
     out = tmp_path / "fsdd16k"
     assert main(["data", "fsdd", str(out), "--source", str(fsdd), "--quiet"]) == 0
@@ -51,6 +52,7 @@ def test_fsdd_writes_the_official_split_and_info_describes_it(fsdd, tmp_path, ca
     assert any(line.split()[:4] == ["7", "270", "30", "300"] for line in text.splitlines())
 
 
+@pytest.mark.slow
 def test_fsdd_with_words_names_the_classes_as_the_synthetic_digits(fsdd, tmp_path, capsys):
     out = tmp_path / "fsdd-words"
     assert main(["data", "fsdd", str(out), "--source", str(fsdd), "--words", "--quiet"]) == 0

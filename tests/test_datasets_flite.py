@@ -112,6 +112,7 @@ def test_without_the_program_the_error_says_how_to_install_it(without_flite, tmp
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_speakers_with_flite_voices_are_reproducible_and_recorded(needs_flite, tmp_path):
     voices = ["en-us", *FLITE_VOICES]
     first = make_speech_dataset(tmp_path / "a", per_class=10, voices=voices, seed=2,

@@ -428,6 +428,7 @@ def test_a_download_with_other_bytes_but_the_published_recordings_is_accepted(
     assert [p.name for p in data.iterdir() if p.name.startswith(".")] == []
 
 
+@pytest.mark.slow
 def test_the_published_recordings_rezipped_are_accepted_and_installed(fsdd, publish, tmp_path):
     members = {f"{FSDD_PREFIX}README.md": b"# FSDD\n"}
     members |= {f"{FSDD_PREFIX}recordings/{p.name}": p.read_bytes()

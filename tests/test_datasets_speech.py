@@ -305,6 +305,7 @@ class _Terminal:
         pass
 
 
+@pytest.mark.slow
 def test_a_big_dataset_shows_progress_in_a_terminal_and_none_elsewhere(tmp_path, monkeypatch, capfd):
     # A notebook kernel's stderr is no terminal: a lesson on an empty cache must
     # print nothing there (nbval compares it), while a terminal user sees the bar.

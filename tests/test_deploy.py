@@ -63,6 +63,7 @@ def flats(trained):
             for q in ("none", "dynamic", "int8")}
 
 
+@pytest.mark.slow
 def test_conversion_makes_smaller_models_and_int8_takes_int8(flats, trained):
     from audiolab.deploy import TFLiteClassifier
 
@@ -74,6 +75,7 @@ def test_conversion_makes_smaller_models_and_int8_takes_int8(flats, trained):
     assert clf.input_shape == (16, 51)
 
 
+@pytest.mark.slow
 def test_classifier_matches_keras_from_waveforms_and_features(flats, trained):
     from audiolab.deploy import TFLiteClassifier
 
@@ -89,6 +91,7 @@ def test_classifier_matches_keras_from_waveforms_and_features(flats, trained):
         assert np.mean(probs.argmax(1) == reference.argmax(1)) >= 0.9
 
 
+@pytest.mark.slow
 def test_quantize_input_and_dequantize_output_use_scale_and_zero_point(flats, trained):
     from audiolab.deploy import TFLiteClassifier
 
@@ -103,6 +106,7 @@ def test_quantize_input_and_dequantize_output_use_scale_and_zero_point(flats, tr
     assert clf.dequantize_output(np.array([out_zero], np.int8))[0] == 0
 
 
+@pytest.mark.slow
 def test_bad_arguments_are_parameter_errors(trained):
     from audiolab.deploy import to_tflite
 
@@ -116,6 +120,7 @@ def test_bad_arguments_are_parameter_errors(trained):
         to_tflite("model.keras")
 
 
+@pytest.mark.slow
 def test_files_and_sidecar(flats, trained, tmp_path):
     from audiolab.deploy import TFLiteClassifier, save_tflite, sidecar_path
     from audiolab.evaluate import evaluate_folder
@@ -157,6 +162,7 @@ def test_files_and_sidecar(flats, trained, tmp_path):
         TFLiteClassifier(flats["int8"], metadata={**trained["metadata"], "n_samples": 16000})
 
 
+@pytest.mark.slow
 def test_benchmark_rows(trained):
     from audiolab.deploy import benchmark, format_table
 

@@ -154,6 +154,7 @@ def test_cross_validate_leak_shows_in_grouped_score():
     assert grouped["mean"] < 0.5
 
 
+@pytest.mark.slow
 def test_cross_validate_keras_tiny_model():
     pytest.importorskip("tensorflow")
     from audiolab.models import keras

@@ -266,6 +266,7 @@ def test_saving_and_loading_report_bad_paths_and_files(tmp_path):
     assert models.read_metadata(plain) == {}
 
 
+@pytest.mark.slow
 def test_importing_models_keeps_tensorflow_quiet():
     done = subprocess.run(
         [sys.executable, "-c", "import audiolab.models"], capture_output=True, text=True,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from audiolab import cli, system
 
 
@@ -29,6 +31,7 @@ def test_doctor_says_what_to_do_when_something_is_missing(monkeypatch):
     assert lines[-1].startswith("Some pieces are missing")
 
 
+@pytest.mark.slow
 def test_doctor_checks_tensorflow_in_a_child_process():
     # In a fresh interpreter: other tests in this worker may have imported TensorFlow.
     code = (
@@ -56,6 +59,7 @@ def test_cli_version_and_help(capsys):
     assert done.returncode == 0 and done.stdout.startswith("audiolab ")
 
 
+@pytest.mark.slow
 def test_cli_doctor_runs_as_a_console_script():
     done = subprocess.run(
         [sys.executable, "-c", "import sys; from audiolab.cli import main; sys.exit(main(['doctor']))"],

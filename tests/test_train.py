@@ -214,6 +214,7 @@ def test_fit_learns_a_simple_task_and_keeps_a_tidy_history():
         history.column("precision")
 
 
+@pytest.mark.slow
 def test_fit_is_reproducible_for_a_seed():
     first, h1 = _tiny(seed=3, epochs=2)
     second, h2 = _tiny(seed=3, epochs=2)

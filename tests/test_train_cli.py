@@ -68,6 +68,7 @@ def test_evaluate_prints_a_table(words_model, words, capsys):
 
 
 @pytest.mark.parametrize("model", ["rnn", "crnn"])
+@pytest.mark.slow
 def test_the_other_models_train_too(model, words, tmp_path, capsys):
     out = tmp_path / f"{model}.keras"
     status, stdout, _ = run(["train", str(words), "--model", model, "--out", str(out),
@@ -77,6 +78,7 @@ def test_the_other_models_train_too(model, words, tmp_path, capsys):
     assert status == 0 and json.loads(stdout)["n"] == 3
 
 
+@pytest.mark.slow
 def test_a_folder_without_splits_gets_a_stratified_split_that_evaluate_finds(words, tmp_path,
                                                                               capsys):
     flat = tmp_path / "flat"
@@ -130,6 +132,7 @@ def test_files_that_are_not_models_give_one_line_errors(tmp_path, words, capsys)
     _one_line_error(status, err, "unknown kind of model file")
 
 
+@pytest.mark.slow
 def test_a_broken_wav_stops_training_unless_skipped(words, tmp_path, capsys):
     data = tmp_path / "data"
     shutil.copytree(words, data)
@@ -155,6 +158,7 @@ def test_the_command_exits_with_status_2_without_a_traceback(tmp_path):
     assert done.stderr.strip().startswith("audiolab: error:") and done.stderr.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_strong_augmentation_trains_a_model_that_ignores_loudness(words, tmp_path, capsys):
     import numpy as np
 
