@@ -58,6 +58,13 @@ def _check_file(path: PathLike) -> Path:
         raise AudioFileError(f"{path}: is a folder, not an audio file")
     if path.stat().st_size == 0:
         raise AudioFileError(f"{path}: the file is empty (0 bytes)")
+    try:
+        with open(path, "rb"):
+            pass
+    except PermissionError:
+        raise AudioFileError(f"{path}: permission denied (the file cannot be read)") from None
+    except OSError as error:
+        raise AudioFileError(f"{path}: cannot be opened ({error.strerror or error})") from None
     return path
 
 

@@ -235,7 +235,10 @@ class TFLitePredictor(Predictor):
                 raise AudiolabError(f"{path}: no such model file")
             if path.is_dir():
                 raise AudiolabError(f"{path}: is a folder, not a model file")
-            content = path.read_bytes()
+            try:
+                content = path.read_bytes()
+            except PermissionError:
+                raise AudiolabError(f"{path}: permission denied (the model cannot be read)") from None
             if metadata is None:
                 metadata = read_sidecar(path)
             source = str(path)

@@ -145,6 +145,56 @@ def test_an_unwritable_out_folder_is_refused_for_an_unprivileged_user(tmp_path_f
         shutil.rmtree(base, ignore_errors=True)
 
 
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("setpriv"),
+                    reason="needs root (to become an unprivileged user with setpriv)")
+def test_an_unreadable_clip_is_listed_as_broken_and_skipped(tmp_path_factory):
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="audiolab-unreadable-"))
+    try:
+        base.chmod(0o755)
+        sr = 16000
+        t = np.arange(sr // 4) / sr
+        for name, freq in (("low", 300.0), ("high", 2000.0)):
+            for i in range(3):
+                write_wav(base / "data" / name / f"{i}.wav", 0.3 * np.sin(2 * np.pi * freq * t))
+        for folder in (base / "data", base / "data" / "low", base / "data" / "high"):
+            folder.chmod(0o755)
+        for clip in (base / "data").rglob("*.wav"):
+            clip.chmod(0o644)
+        locked = base / "data" / "low" / "1.wav"
+        locked.chmod(0)
+
+        done = _as_nobody(["data", "info", str(base / "data")], base)
+        assert done.returncode == 1, done.stderr
+        assert "Traceback" not in done.stderr
+        listed = [line for line in (done.stdout + done.stderr).splitlines() if "1.wav" in line]
+        assert listed and "permission denied" in listed[0], done.stdout + done.stderr
+
+        # audiolab train --skip-broken reads the folder with on_broken="skip".
+        script = ("from audiolab.datasets import load_folder_with_notes\n"
+                  f"clips, notes = load_folder_with_notes({str(base / 'data')!r}, sr=16000, "
+                  "duration=0.25, skip_broken=True)\n"
+                  "print(len(clips), *notes, sep='\\n')\n")
+        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                   str(ROOT / ".venv" / "bin" / "python"), "-c", script]
+        read = subprocess.run(command, capture_output=True, text=True, cwd=base,
+                              env={**os.environ, "HOME": str(base)}, timeout=120)
+        assert read.returncode == 0, read.stderr
+        model = base / "m.tflite"
+        model.write_bytes(b"\0\0\0\0TFL3" + bytes(64))
+        model.chmod(0)
+        done = _as_nobody(["predict", str(model), str(base / "data" / "high" / "0.wav")], base)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+        assert "m.tflite: permission denied" in done.stderr
+
+        count, *notes = read.stdout.splitlines()
+        assert count == "5" and any("1.wav" in note and "permission denied" in note
+                                    for note in notes), read.stdout
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def test_export_refuses_outputs_that_are_folders(tmp_path, capsys, no_training):
     model = tmp_path / "m.keras"
     model.write_bytes(b"PK")
