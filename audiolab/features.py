@@ -1687,12 +1687,36 @@ def floor_per_clip(db: NDArray[np.floating], top_db: float | None) -> NDArray[np
     ``db`` as it is. Used by :func:`extract_batch` and the streaming
     detector, which must agree to the last bit.
 
+    Parameters
+    ----------
+    db : np.ndarray [shape=(n_clips, ...)]
+        Levels in dB, one clip per row.
+    top_db : float >= 0 or None
+        How far below each clip's maximum the floor lies, in dB.
+
+    Returns
+    -------
+    np.ndarray [shape=db.shape]
+        ``db`` with each clip's values below its floor raised to it.
+
+    Raises
+    ------
+    ParameterError
+        If ``top_db`` is negative or not a number.
+
+    See Also
+    --------
+    power_to_db, extract_batch
+
     Examples
     --------
     >>> floor_per_clip(np.array([[0.0, -100.0], [-10.0, -20.0]]), 80.0)
     array([[  0., -80.],
            [-10., -20.]])
+
+    Taught in lesson 04 (MFCC, chroma and classic features).
     """
+    top_db = _check_top_db(top_db)
     if top_db is None:
         return db
     axes = tuple(range(1, db.ndim))
