@@ -36,6 +36,25 @@ def test_longer_window_finer_frequency_coarser_time():
     assert long_ms > short_ms and long_hz < short_hz
 
 
+def test_frequency_resolution_is_the_main_lobe_not_the_bin_spacing():
+    """At n_fft = 512 the bins are 31.25 Hz apart, yet tones 60 Hz apart merge: under 2 bins."""
+    demo = widgets.resolution_demo(n_fft=512)
+    text = demo.readout.value
+    assert "main lobe is 4 bins (125 Hz) wide" in text
+    assert "<b>2 bins (62.5 Hz)</b> apart" in text
+    assert "Tones 60 Hz apart: <b>merged</b>" in text
+    assert "product" not in text
+    demo.controls["n_fft"].value = 1024  # 60 Hz is 3.8 bins of 15.6 Hz
+    assert "<b>2 bins (31.2 Hz)</b>" in demo.readout.value
+    assert "Tones 60 Hz apart: <b>resolved</b>" in demo.readout.value
+    from audiolab.features import stft
+
+    power = np.abs(stft(resolution_signal(), n_fft=512, hop_length=32)) ** 2
+    report = resolution_report(power, sr=16000, n_fft=512, hop_length=32)
+    assert report["main_lobe_hz"] == 125.0 and report["resolution_hz"] == 62.5
+    assert report["frequency_hz"] < 60 < report["resolution_hz"] and not report["tones_resolved"]
+
+
 def test_short_window_separates_clicks_long_window_separates_tones():
     demo = widgets.resolution_demo(n_fft=128)
     assert "Clicks 20 ms apart: <b>separate</b>" in demo.readout.value

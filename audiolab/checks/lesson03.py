@@ -504,19 +504,25 @@ q6 = ExplainCheck(
         "How long is each window in milliseconds, and how far apart are its bins in hertz?",
         "Compare those two numbers with the 20 ms between the clicks and the 60 Hz "
         "between the tones.",
+        "A Hann window spreads a tone over a main lobe 4 bins wide: two tones show as two "
+        "peaks only when they are about 2 bins apart or more.",
     ],
     solution="""
     With n_fft = 128 each frame lasts 8 ms, shorter than the 20 ms between two
     clicks, so every click gets frames of its own and shows up as a separate
-    vertical line. But its bins are 125 Hz apart, wider than the 60 Hz between the
-    tones: both tones fall into the same bins and merge into one thick line.
+    vertical line. But its bins are 125 Hz apart, and a Hann window spreads each
+    tone over a main lobe 4 bins (500 Hz) wide: tones 60 Hz apart fall inside one
+    lobe and merge into one thick line.
 
-    With n_fft = 2048 the bins are 7.8 Hz apart, so the two tones get bins of their
-    own with a gap between them: two thin lines. But each frame lasts 128 ms and
-    always contains several clicks, which therefore smear into one grey block.
+    With n_fft = 2048 the bins are 7.8 Hz apart, so the 60 Hz between the tones is
+    almost 8 bins, far more than the 2 bins (half a main lobe) a Hann window needs to
+    show two peaks: two thin lines. But each frame lasts 128 ms and always contains
+    several clicks, which therefore smear into one grey block.
 
-    Time resolution (the window's length, n_fft / sr) and frequency resolution (the
-    bin spacing, sr / n_fft) multiply to 1: making one finer makes the other
-    coarser. For speech, 20-40 ms windows are the usual compromise.
+    Both come from the window's length: a frame lasts n_fft / sr, and the bins are
+    sr / n_fft apart with a main lobe 4 bins wide, so making one resolution finer
+    makes the other coarser. (That frame length times bin spacing is 1 is only
+    arithmetic; what separates two tones is the main lobe, about 2 bins for Hann.)
+    For speech, 20-40 ms windows are the usual compromise.
     """,
 )

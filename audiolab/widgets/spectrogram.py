@@ -104,6 +104,9 @@ def resolution_report(power: NDArray, *, sr: int, n_fft: int, hop_length: int) -
     -------
     dict
         ``time_ms`` (the window's length), ``frequency_hz`` (the bin spacing),
+        ``main_lobe_hz`` (the Hann window's main lobe, 4 bins from null to
+        null), ``resolution_hz`` (half of it, 2 bins: about how far apart
+        two tones must be to show as two peaks),
         ``tone_dip_db`` (how far the spectrum dips between the two tones, in
         the middle of the tones; 0 when no bin lies between them),
         ``click_dip_db`` (how far the energy dips between two clicks),
@@ -126,6 +129,8 @@ def resolution_report(power: NDArray, *, sr: int, n_fft: int, hop_length: int) -
     return {
         "time_ms": 1000 * n_fft / sr,
         "frequency_hz": sr / n_fft,
+        "main_lobe_hz": 4 * sr / n_fft,
+        "resolution_hz": 2 * sr / n_fft,
         "tone_dip_db": max(tone_dip, 0.0),
         "click_dip_db": max(click_dip, 0.0),
         "tones_resolved": tone_dip >= 3.0,
@@ -149,8 +154,10 @@ def draw_resolution(*, n_fft: int, sr: int = 16000):
         Top: the spectrogram in dB. Bottom left: the spectrum across the two
         tones. Bottom right: the energy over time across the clicks.
     readout : str
-        HTML: the time and frequency resolution, and whether the clicks and
-        the tones come out separate.
+        HTML: the time resolution (the frame's length), the frequency
+        resolution (the bin spacing, and the 2 bins that a Hann window's
+        main lobe needs between two tones), and whether the clicks and the
+        tones come out separate.
 
     Taught in lesson 03 (STFT and spectrograms).
     """
@@ -209,9 +216,11 @@ def draw_resolution(*, n_fft: int, sr: int = 16000):
         return f"<b>{good}</b>" if flag else f"<b>{bad}</b>"
 
     text = (
-        f"n_fft = {n_fft}: each frame spans <b>{report['time_ms']:.1f} ms</b> (time resolution) "
-        f"and the bins are <b>{report['frequency_hz']:.2f} Hz</b> apart (frequency resolution); "
-        f"their product is always 1. "
+        f"n_fft = {n_fft}: each frame spans <b>{report['time_ms']:.1f} ms</b> (time resolution). "
+        f"The bins are <b>{report['frequency_hz']:.2f} Hz</b> apart, and the Hann window's main "
+        f"lobe is 4 bins ({report['main_lobe_hz']:.0f} Hz) wide, so two tones come out separate "
+        f"when about <b>2 bins ({report['resolution_hz']:.1f} Hz)</b> apart or more "
+        f"(frequency resolution). "
         f"Clicks 20 ms apart: {yes(report['clicks_resolved'], 'separate', 'smeared together')}. "
         f"Tones 60 Hz apart: {yes(report['tones_resolved'], 'resolved', 'merged')}."
     )
