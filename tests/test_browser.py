@@ -475,9 +475,12 @@ def test_jupyterlab_runs_the_first_lesson_and_the_aliasing_widget_answers(browse
         )
         after_text = readout.inner_text()
         assert "3900 Hz" in after_text, after_text
+        # The output widget may replace its <img> rather than change it: look up
+        # the current one each time, not a handle that may be detached.
         page.wait_for_function(
-            "([el, old]) => el.getAttribute('src') !== old",
-            arg=[demo.locator(".widget-output img").first.element_handle(), before_figure],
+            "([el, old]) => { const img = el.querySelector('.widget-output img');"
+            " return img !== null && img.getAttribute('src') !== old; }",
+            arg=[demo.element_handle(), before_figure],
             timeout=60_000,
         )
         demo.evaluate("el => el.scrollIntoView({block: 'center'})")
