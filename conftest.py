@@ -5,11 +5,16 @@ text. Outputs of training differ in the last digit from one CPU to another,
 so those cells carry nbval's ``nbval-ignore-output`` tag, and what they mean
 is asserted instead: ``tests/notebook_expectations.yml`` lists, for a cell id,
 Python expressions that must be true in the lesson's kernel once that cell
-has run (for example ``0.85 <= accuracy <= 1``). See CONTRIBUTING.md.
+has run (for example ``0.85 <= accuracy <= 1``). The numbers a lesson's text
+quotes from such a cell (``tools/quotes.py``: "about 0.72", "above 0.9") are
+checked against the outputs of the same run, so that the text holds on every
+processor CI runs it on. See CONTRIBUTING.md.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from functools import cache
 from pathlib import Path
 from queue import Empty
@@ -73,21 +78,54 @@ def check_in_kernel(kernel, expression: str) -> str | None:
     return f"raised {content.get('ename')}: {content.get('evalue')}"
 
 
+@cache
+def quotes_module():
+    """tools/quotes.py, the checker of quoted numbers (None where it is absent)."""
+    path = ROOT / "tools" / "quotes.py"
+    if not path.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location("audiolab_tools_quotes", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def quote_failures(item) -> list[str]:
+    """The quotes of a tagged cell's output that this run's output contradicts."""
+    cell, outputs = getattr(item, "cell", None), getattr(item, "test_outputs", None)
+    if cell is None or outputs is None or (quotes := quotes_module()) is None:
+        return []
+    if not quotes.is_tagged(cell):
+        return []
+    text = quotes.output_text(outputs)
+    return [
+        f"  {problem}"
+        for quote in quotes.quotes_of(Path(str(item.fspath)), cell.get("id"))
+        if (problem := quotes.check_value(quote, text, tagged=True)) is not None
+    ]
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
     result = yield
     expressions = expectations_for(item)
     kernel = getattr(getattr(item, "parent", None), "kernel", None)
+    failures = []
     if expressions and kernel is not None:
         failures = [
             f"  {expression}  ->  {problem}"
             for expression in expressions
             if (problem := check_in_kernel(kernel, expression)) is not None
         ]
-        if failures:
-            pytest.fail(
-                f"{item.fspath.basename} cell {item.cell.get('id')}: what the output means "
-                f"does not hold (tests/notebook_expectations.yml):\n" + "\n".join(failures),
-                pytrace=False,
-            )
+    where = f"{item.fspath.basename} cell {getattr(item, 'cell', {}).get('id')}"
+    messages = []
+    if failures:
+        messages.append(f"{where}: what the output means does not hold "
+                        f"(tests/notebook_expectations.yml):\n" + "\n".join(failures))
+    if wrong_quotes := quote_failures(item):
+        messages.append(f"{where}: the lesson's text quotes this output, and on this run "
+                        f"the quote does not hold (tools/quotes.py):\n" + "\n".join(wrong_quotes))
+    if messages:
+        pytest.fail("\n".join(messages), pytrace=False)
     return result
