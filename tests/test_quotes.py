@@ -46,7 +46,7 @@ def test_the_dsp_lessons_guard_their_quoted_numbers():
     counts = {}
     for path in sorted((ROOT / "notebooks").glob("0[1-6]_*.ipynb")):
         counts[path.name] = len(quotes.check_path(path)[0])
-    assert len(counts) == 6 and all(n >= 4 for n in counts.values()), counts
+    assert len(counts) >= 6 and all(n >= 4 for n in counts.values()), counts
 
 
 def test_markers_render_as_comments_on_the_site():
