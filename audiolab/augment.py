@@ -18,10 +18,17 @@ from numpy.typing import NDArray
 
 from .errors import ParameterError
 from .validation import (
+    MAX_VALUES,
+    check_array_size,
     check_choice,
+    check_db,
+    check_duration,
+    check_finite,
     check_nonnegative_int,
     check_positive,
-    check_positive_int,
+    check_rng,
+    check_size,
+    check_sr,
     valid_audio,
 )
 
@@ -91,13 +98,13 @@ def colored_noise(
     Parameters
     ----------
     n : int
-        Number of samples.
+        Number of samples, at most :data:`~audiolab.validation.MAX_VALUES`.
     color : {"white", "pink", "brown"}
         The spectral slope: 0, -3 or -6 dB per octave.
     sr : int
         Sample rate in Hz, to place ``fmin``.
     fmin : float
-        Lowest frequency of the noise, in Hz.
+        Lowest frequency of the noise, in Hz, below ``sr / 2``.
     rng : numpy.random.Generator, int or None
         Random generator or seed.
 
@@ -106,13 +113,24 @@ def colored_noise(
     np.ndarray [shape=(n,)], float32
         Unit RMS.
 
+    Raises
+    ------
+    ParameterError
+        If a parameter is out of range (``fmin`` at or above the Nyquist
+        frequency leaves no noise), or ``rng`` is neither None, a seed nor a
+        generator.
+
     Taught in lesson 06 (augmentation).
     """
-    n = check_positive_int("n", n)
+    n = check_size("n", n, MAX_VALUES)
     check_choice("color", color, ("white", "pink", "brown"))
-    sr = check_positive_int("sr", sr)
+    sr = check_sr("sr", sr)
     fmin = check_positive("fmin", fmin)
-    rng = np.random.default_rng(rng)
+    if fmin >= sr / 2:
+        raise ParameterError(
+            f"fmin={fmin:g} Hz must be below the Nyquist frequency sr / 2 = {sr / 2:g} Hz"
+        )
+    rng = check_rng("rng", rng)
     spectrum = np.fft.rfft(rng.standard_normal(n))
     frequencies = np.fft.rfftfreq(n, d=1 / sr)
     exponent = {"white": 0.0, "pink": 0.5, "brown": 1.0}[color]
@@ -141,7 +159,8 @@ def add_noise(
     y : np.ndarray [shape=(n,)]
         The clean signal.
     snr_db : float
-        The SNR wanted, in dB (0 dB: noise as loud as the signal).
+        The SNR wanted, in dB (0 dB: noise as loud as the signal), between
+        -300 and 300 (:data:`~audiolab.validation.MAX_DB`).
     noise : np.ndarray or None
         The noise to add (looped or cropped at a random offset to the length
         of ``y``); white noise if None.
@@ -155,7 +174,9 @@ def add_noise(
     Raises
     ------
     ParameterError
-        If ``y`` is silent (no SNR can be reached) or the noise is silent.
+        If ``y`` is silent (no SNR can be reached) or the noise is silent,
+        ``snr_db`` is not a finite number within its range, or ``rng`` is
+        neither None, a seed nor a generator.
 
     Examples
     --------
@@ -167,9 +188,8 @@ def add_noise(
     Taught in lesson 06 (augmentation).
     """
     y = valid_audio(y)
-    if isinstance(snr_db, bool) or not np.isfinite(snr_db):
-        raise ParameterError(f"snr_db must be a finite number of dB, got {snr_db!r}")
-    rng = np.random.default_rng(rng)
+    snr_db = check_db("snr_db", snr_db)
+    rng = check_rng("rng", rng)
     signal_power = np.mean(y.astype(np.float64) ** 2)
     if signal_power == 0:
         raise ParameterError("y is silent: no noise level gives a signal-to-noise ratio")
@@ -206,7 +226,8 @@ def synthetic_room_response(
     drr_db : float
         Direct-to-reverberant ratio: the energy of the direct sound over that
         of the tail, in dB. About +10 dB for a talker close to the
-        microphone, 0 dB at the room's critical distance, negative far away.
+        microphone, 0 dB at the room's critical distance, negative far away;
+        between -300 and 300 (:data:`~audiolab.validation.MAX_DB`).
     rng : numpy.random.Generator, int or None
         Random generator or seed.
 
@@ -218,20 +239,22 @@ def synthetic_room_response(
     Raises
     ------
     ParameterError
-        If a parameter is out of range.
+        If a parameter is out of range, ``rt60`` and ``sr`` ask for too long
+        a response, or ``rng`` is neither None, a seed nor a generator.
 
     Taught in lesson 06 (augmentation).
     """
-    sr = check_positive_int("sr", sr)
-    rt60 = check_positive("rt60", rt60)
-    if isinstance(drr_db, bool) or not np.isfinite(drr_db):
-        raise ParameterError(f"drr_db must be a finite number of dB, got {drr_db!r}")
-    rng = np.random.default_rng(rng)
+    sr = check_sr("sr", sr)
+    rt60 = check_duration("rt60", rt60)
+    drr_db = check_db("drr_db", drr_db)
+    rng = check_rng("rng", rng)
     n = max(2, int(round(rt60 * sr)))
+    check_array_size(f"rt60={rt60:g} s at sr={sr} Hz", n)
     t = np.arange(n) / sr
     response = rng.standard_normal(n) * 10 ** (-3 * t / rt60)  # -60 dB at t = rt60
     tail_energy = np.sum(response[1:] ** 2)
-    response[1:] *= np.sqrt(10 ** (-drr_db / 10) / tail_energy)
+    if tail_energy > 0:  # else rt60 is so short that the tail is below the smallest float
+        response[1:] *= np.sqrt(10 ** (-drr_db / 10) / tail_energy)
     response[0] = 1.0  # the direct sound, energy 1
     return response.astype(np.float32)
 
@@ -246,7 +269,14 @@ def add_reverb(
 ) -> NDArray[np.float32]:
     """Make ``y`` sound as if recorded in a room (convolution with a synthetic response).
 
-    The result has the length and the peak level of ``y``.
+    The result has the length and the peak level of ``y``. The parameters
+    are those of :func:`synthetic_room_response`.
+
+    Raises
+    ------
+    ParameterError
+        If ``y`` is not valid mono audio or a parameter is out of range (see
+        :func:`synthetic_room_response`).
 
     Taught in lesson 06 (augmentation).
     """
@@ -333,7 +363,7 @@ def spec_augment(
     S : np.ndarray [shape=(n_bins, n_frames)]
         A (log-)spectrogram or any feature matrix, frequency first.
     n_freq_masks, n_time_masks : int
-        How many masks of each kind.
+        How many masks of each kind, at most the rows or columns of ``S``.
     freq_mask_param, time_mask_param : int
         The widest mask, in rows or columns.
     mask_value : float or None
@@ -349,6 +379,14 @@ def spec_augment(
     -------
     np.ndarray [shape=(n_bins, n_frames)]
 
+    Raises
+    ------
+    ParameterError
+        If ``S`` is not a 2-D floating-point matrix, a count or width is
+        negative or more than the rows or columns of ``S``, ``mask_value`` is
+        not None or a finite number, ``max_warp`` is not in [0, 1), or
+        ``rng`` is neither None, a seed nor a generator.
+
     Examples
     --------
     >>> S = np.ones((40, 100))
@@ -359,7 +397,7 @@ def spec_augment(
     Taught in lesson 06 (augmentation).
     """
     S = _spectrogram_argument(S)
-    max_warp = float(max_warp)
+    max_warp = check_finite("max_warp", max_warp)
     if not 0.0 <= max_warp < 1.0:
         raise ParameterError(f"max_warp must be in [0, 1), got {max_warp}")
     n_freq_masks = check_nonnegative_int("n_freq_masks", n_freq_masks)
@@ -367,14 +405,18 @@ def spec_augment(
     freq_mask_param = check_nonnegative_int("freq_mask_param", freq_mask_param)
     time_mask_param = check_nonnegative_int("time_mask_param", time_mask_param)
     n_bins, n_frames = S.shape
-    if freq_mask_param > n_bins:
-        raise ParameterError(f"freq_mask_param={freq_mask_param} is more than the {n_bins} rows of S")
-    if time_mask_param > n_frames:
-        raise ParameterError(
-            f"time_mask_param={time_mask_param} is more than the {n_frames} columns of S"
-        )
-    rng = np.random.default_rng(rng)
-    value = float(S.mean()) if mask_value is None else float(mask_value)
+    for name, count, limit, what in (
+        ("n_freq_masks", n_freq_masks, n_bins, "rows"),
+        ("freq_mask_param", freq_mask_param, n_bins, "rows"),
+        ("n_time_masks", n_time_masks, n_frames, "columns"),
+        ("time_mask_param", time_mask_param, n_frames, "columns"),
+    ):
+        if count > limit:
+            raise ParameterError(f"{name}={count} is more than the {limit} {what} of S")
+    if mask_value is not None:
+        mask_value = check_finite("mask_value", mask_value)
+    rng = check_rng("rng", rng)
+    value = float(S.mean()) if mask_value is None else mask_value
     out = S.copy()
     if max_warp > 0:
         out = warp_frequency(out, rng.uniform(1.0 - max_warp, 1.0 + max_warp))
@@ -418,6 +460,11 @@ class Augmenter:
     name : str
         Shown in its text form.
 
+    Raises
+    ------
+    ParameterError
+        If ``transform`` is not callable or ``name`` not a string.
+
     Examples
     --------
     >>> augment = make_augmenter("light", sr=16000)  # doctest: +SKIP
@@ -427,6 +474,13 @@ class Augmenter:
     """
 
     def __init__(self, transform: Callable[..., NDArray], *, name: str = "custom") -> None:
+        if not callable(transform):
+            raise ParameterError(
+                f"transform must be a callable transform(samples=y, sample_rate=sr), "
+                f"got {transform!r}"
+            )
+        if not isinstance(name, str):
+            raise ParameterError(f"name must be a string, got {name!r}")
         self.transform = transform
         self.name = name
 
@@ -435,8 +489,8 @@ class Augmenter:
     ) -> NDArray[np.float32]:
         """Return an augmented copy of ``y``, the same length; ``rng`` fixes the draw."""
         y = valid_audio(y)
-        sr = check_positive_int("sr", sr)
-        seed = int(np.random.default_rng(rng).integers(0, 2**31 - 1))
+        sr = check_sr("sr", sr)
+        seed = int(check_rng("rng", rng).integers(0, 2**31 - 1))
         with _seeded_globals(seed):
             out = self.transform(samples=y.astype(np.float32), sample_rate=sr)
         out = np.asarray(out, dtype=np.float32)
@@ -530,10 +584,16 @@ def make_augmenter(strength: str = "light", *, sr: int = 16000) -> Augmenter:
     -------
     Augmenter
 
+    Raises
+    ------
+    ParameterError
+        If ``strength`` is unknown or ``sr`` is not a positive integer up to
+        :data:`~audiolab.validation.MAX_SR`.
+
     Taught in lesson 06 (augmentation).
     """
     check_choice("strength", strength, STRENGTHS)
-    sr = check_positive_int("sr", sr)
+    sr = check_sr("sr", sr)
     if strength == "none":
         return Augmenter(lambda samples, sample_rate: samples, name="none")
     from audiomentations import (

@@ -15,10 +15,18 @@ from numpy.typing import NDArray
 
 from .errors import ParameterError
 from .validation import (
+    MAX_FRAME_LENGTH,
+    check_array_size,
+    check_bool,
     check_choice,
+    check_duration,
+    check_finite,
     check_nonnegative,
     check_positive,
     check_positive_int,
+    check_rng,
+    check_size,
+    check_sr,
     valid_audio,
 )
 
@@ -43,6 +51,7 @@ def _time_axis(sr: int, duration: float) -> NDArray[np.float64]:
         raise ParameterError(
             f"duration={duration} s at sr={sr} Hz gives no samples; make it longer"
         )
+    check_array_size(f"duration={duration:g} s at sr={sr} Hz", n)
     return np.arange(n) / sr
 
 
@@ -64,9 +73,9 @@ def tone(
     frequency : float
         In Hz, zero or positive.
     sr : int
-        Sample rate in Hz.
+        Sample rate in Hz, at most :data:`~audiolab.validation.MAX_SR`.
     duration : float
-        In seconds.
+        In seconds, at most a day.
     amplitude : float
         Peak amplitude (0.5 leaves headroom).
     phase : float
@@ -79,7 +88,8 @@ def tone(
     Raises
     ------
     ParameterError
-        If a parameter is negative, not finite, or gives no samples.
+        If a parameter is not a finite number, is negative, is beyond its
+        limit, or ``duration`` and ``sr`` give no samples or too many.
 
     See Also
     --------
@@ -94,9 +104,10 @@ def tone(
     Taught in lesson 01 (sampling and quantization).
     """
     frequency = check_nonnegative("frequency", frequency)
-    sr = check_positive_int("sr", sr)
-    duration = check_positive("duration", duration)
+    sr = check_sr("sr", sr)
+    duration = check_duration("duration", duration)
     amplitude = check_nonnegative("amplitude", amplitude)
+    phase = check_finite("phase", phase)
     t = _time_axis(sr, duration)
     return (amplitude * np.cos(2 * np.pi * frequency * t + phase)).astype(np.float32)
 
@@ -132,7 +143,9 @@ def chirp(
     Raises
     ------
     ParameterError
-        If a frequency is not positive or the duration gives no samples.
+        If a frequency is not a positive number, ``sr`` or ``duration`` is
+        out of range or they give no samples or too many, or ``linear`` is
+        not True or False.
 
     See Also
     --------
@@ -147,9 +160,10 @@ def chirp(
     """
     fmin = check_positive("fmin", fmin)
     fmax = check_positive("fmax", fmax)
-    sr = check_positive_int("sr", sr)
-    duration = check_positive("duration", duration)
+    sr = check_sr("sr", sr)
+    duration = check_duration("duration", duration)
     amplitude = check_nonnegative("amplitude", amplitude)
+    linear = check_bool("linear", linear)
     t = _time_axis(sr, duration)
     if linear or fmin == fmax:
         phase = 2 * np.pi * (fmin * t + (fmax - fmin) * t**2 / (2 * duration))
@@ -187,7 +201,9 @@ def white_noise(
     Raises
     ------
     ParameterError
-        If a parameter is out of range.
+        If a parameter is out of range, ``duration`` and ``sr`` give no
+        samples or too many, or ``rng`` is neither None, a seed nor a
+        generator.
 
     Examples
     --------
@@ -197,10 +213,10 @@ def white_noise(
 
     Taught in lesson 01 (sampling and quantization).
     """
-    sr = check_positive_int("sr", sr)
-    duration = check_positive("duration", duration)
+    sr = check_sr("sr", sr)
+    duration = check_duration("duration", duration)
     rms = check_nonnegative("rms", rms)
-    rng = np.random.default_rng(rng)
+    rng = check_rng("rng", rng)
     n = len(_time_axis(sr, duration))
     return (rms * rng.standard_normal(n)).astype(np.float32)
 
@@ -266,7 +282,8 @@ def alias_frequency(frequency: float, sr: float) -> float:
     Raises
     ------
     ParameterError
-        If ``sr`` is not positive or a value is not finite.
+        If ``sr`` is not positive or above
+        :data:`~audiolab.validation.MAX_SR`, or a value is not a finite number.
 
     Examples
     --------
@@ -277,10 +294,9 @@ def alias_frequency(frequency: float, sr: float) -> float:
 
     Taught in lesson 01 (sampling and quantization).
     """
-    sr = check_positive("sr", sr)
-    if isinstance(frequency, bool) or not np.isfinite(frequency):
-        raise ParameterError(f"frequency must be a finite number, got {frequency!r}")
-    folded = abs(float(frequency)) % sr
+    sr = check_sr("sr", sr, integer=False)
+    frequency = check_finite("frequency", frequency)
+    folded = abs(frequency) % sr
     return float(min(folded, sr - folded))
 
 
@@ -310,7 +326,9 @@ def frame(
     Raises
     ------
     ParameterError
-        If a length is not a positive integer or ``y`` is shorter than one frame.
+        If a length is not a positive integer up to
+        :data:`~audiolab.validation.MAX_FRAME_LENGTH` or ``y`` is shorter
+        than one frame.
 
     See Also
     --------
@@ -327,8 +345,8 @@ def frame(
     Taught in lesson 02 (framing and windowing).
     """
     y = valid_audio(y, mono=False)
-    frame_length = check_positive_int("frame_length", frame_length)
-    hop_length = check_positive_int("hop_length", hop_length)
+    frame_length = check_size("frame_length", frame_length, MAX_FRAME_LENGTH)
+    hop_length = check_size("hop_length", hop_length, MAX_FRAME_LENGTH)
     if y.shape[-1] < frame_length:
         raise ParameterError(
             f"y has {y.shape[-1]} samples, fewer than frame_length={frame_length}"
@@ -362,7 +380,9 @@ def get_window(window: str, n: int, *, fftbins: bool = True) -> NDArray[np.float
     Raises
     ------
     ParameterError
-        If ``window`` is unknown or ``n`` is not a positive integer.
+        If ``window`` is unknown, ``n`` is not a positive integer up to
+        :data:`~audiolab.validation.MAX_FRAME_LENGTH`, or ``fftbins`` is not
+        True or False.
 
     See Also
     --------
@@ -378,7 +398,8 @@ def get_window(window: str, n: int, *, fftbins: bool = True) -> NDArray[np.float
     if window in ("boxcar", "ones"):
         window = "rectangular"
     check_choice("window", window, WINDOWS)
-    n = check_positive_int("n", n)
+    n = check_size("n", n, MAX_FRAME_LENGTH)
+    fftbins = check_bool("fftbins", fftbins)
     if window == "rectangular" or n == 1:
         return np.ones(n)
     length = n + 1 if fftbins else n

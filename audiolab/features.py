@@ -40,11 +40,17 @@ from numpy.typing import ArrayLike, NDArray
 
 from .errors import AudiolabWarning, ParameterError
 from .validation import (
+    MAX_BANDS,
+    MAX_FRAME_LENGTH,
+    MAX_VALUES,
+    check_array_size,
     check_bool,
     check_choice,
     check_nonnegative,
     check_positive,
     check_positive_int,
+    check_size,
+    check_sr,
     valid_audio,
 )
 
@@ -147,20 +153,24 @@ def _normalize(S: NDArray, norm: float | None, axis: int) -> NDArray:
     if norm is None:
         return S
     magnitude = np.abs(S).astype(np.float64)
-    if np.isinf(norm):
-        length = magnitude.max(axis=axis, keepdims=True)
-    else:
-        length = np.sum(magnitude**norm, axis=axis, keepdims=True) ** (1.0 / norm)
+    length = magnitude.max(axis=axis, keepdims=True)
+    if not np.isinf(norm):
+        # The p-norm of the slice scaled to a maximum of 1, times the maximum:
+        # the same value, without overflow for a large p (the values are <= 1).
+        peak = np.where(length > 0, length, 1.0)
+        length = peak * np.sum((magnitude / peak) ** norm, axis=axis, keepdims=True) ** (
+            1.0 / norm
+        )
     length[length < np.finfo(S.dtype).tiny] = 1.0
     return (S / length).astype(S.dtype)
 
 
 def _frame_params(n_fft: Any, hop_length: Any, win_length: Any) -> tuple[int, int, int]:
     """Check ``n_fft``, ``win_length``, ``hop_length`` and fill in the defaults."""
-    n_fft = check_positive_int("n_fft", n_fft)
+    n_fft = check_size("n_fft", n_fft, MAX_FRAME_LENGTH)
     if win_length is None:
         win_length = n_fft
-    win_length = check_positive_int("win_length", win_length)
+    win_length = check_size("win_length", win_length, MAX_FRAME_LENGTH)
     if win_length > n_fft:
         raise ParameterError(
             f"win_length={win_length} must not exceed n_fft={n_fft}; "
@@ -173,7 +183,7 @@ def _frame_params(n_fft: Any, hop_length: Any, win_length: Any) -> tuple[int, in
                 f"hop_length defaults to win_length // 4, which is 0 for "
                 f"win_length={win_length}; pass hop_length explicitly"
             )
-    hop_length = check_positive_int("hop_length", hop_length)
+    hop_length = check_size("hop_length", hop_length, MAX_FRAME_LENGTH)
     return n_fft, hop_length, win_length
 
 
@@ -223,7 +233,7 @@ def _fft_window(window: Any, win_length: int, n_fft: int) -> NDArray[np.float64]
 
 
 def _check_sr(sr: Any) -> float:
-    return check_positive("sr", sr)
+    return float(check_sr("sr", sr, integer=False))
 
 
 def _check_fmin_fmax(sr: float, fmin: Any, fmax: Any) -> tuple[float, float]:
@@ -320,6 +330,25 @@ def _stft_frames(
     return out
 
 
+def _check_stft_size(
+    n_samples: int, n_fft: int, hop_length: int, center: bool, name: str = "y"
+) -> int:
+    """Return the number of frames; raise if the settings make one signal's STFT huge.
+
+    Refused only where the settings, not the signal's length, are the cause:
+    more than ``MAX_VALUES`` values and more than 4 per sample (the usual hop
+    of ``n_fft // 4`` gives 2), so that a long recording is not refused.
+    """
+    padded = n_samples + 2 * (n_fft // 2) if center else n_samples
+    n_frames = 1 + (padded - n_fft) // hop_length
+    check_array_size(
+        f"{name} of {n_samples} samples with n_fft={n_fft} and hop_length={hop_length}",
+        n_frames * (1 + n_fft // 2),
+        limit=max(MAX_VALUES, 4 * n_samples),
+    )
+    return n_frames
+
+
 def _check_signal_length(
     n_samples: int, n_fft: int, center: bool, name: str = "y"
 ) -> None:
@@ -355,6 +384,7 @@ def _prepare_stft(
     center = check_bool("center", center)
     pad_mode = check_choice("pad_mode", pad_mode, _PAD_MODES)
     fft_window = _fft_window(window, win_length, n_fft)
+    _check_stft_size(y.shape[-1], n_fft, hop_length, center)
     _check_signal_length(y.shape[-1], n_fft, center)
     settings = {
         "n_fft": n_fft,
@@ -478,19 +508,19 @@ def stft(
 # ---------------------------------------------------------------------------
 
 
-def _check_db_input(S: Any, *, allow_complex: bool) -> NDArray:
+def _check_db_input(S: Any, *, allow_complex: bool, name: str = "S") -> NDArray:
     S = np.asarray(S)
     if np.iscomplexobj(S) and not allow_complex:
         raise ParameterError(
-            "S must be a real power spectrogram, got complex values; "
+            f"{name} must be real, got complex values; "
             "use power_to_db(np.abs(D) ** 2) for an STFT D (phase is discarded)"
         )
     if not np.issubdtype(S.dtype, np.number):
-        raise ParameterError(f"S must hold numbers, got dtype {S.dtype}")
+        raise ParameterError(f"{name} must hold numbers, got dtype {S.dtype}")
     if S.size == 0:
-        raise ParameterError(f"S is empty (shape {S.shape})")
+        raise ParameterError(f"{name} is empty (shape {S.shape})")
     if not np.all(np.isfinite(S)):
-        raise ParameterError("S contains NaN or infinite values")
+        raise ParameterError(f"{name} contains NaN or infinite values")
     return S
 
 
@@ -539,8 +569,8 @@ def power_to_db(
     Raises
     ------
     ParameterError
-        If ``S`` is complex, empty or not finite; ``amin`` or ``ref`` is not
-        positive; ``top_db`` is negative.
+        If ``S`` is complex, empty, not finite or negative somewhere;
+        ``amin`` or ``ref`` is not positive; ``top_db`` is negative.
 
     See Also
     --------
@@ -560,6 +590,12 @@ def power_to_db(
     array([-20., -10.,   0.])
     """
     S = _check_db_input(S, allow_complex=False)
+    if np.any(S < 0):
+        raise ParameterError(
+            f"S must be a power, which is never negative, but it holds values down to "
+            f"{S.min():g}; did you pass decibels or samples? Use amplitude_to_db for "
+            f"signed amplitudes"
+        )
     amin = check_positive("amin", amin)
     ref = _check_ref(ref)
     top_db = _check_top_db(top_db)
@@ -633,6 +669,20 @@ def amplitude_to_db(
     return power_to_db(magnitude**2, ref=ref_value**2, amin=amin**2, top_db=top_db)
 
 
+def _db_to_linear(S_db: Any, ref: Any, scale: float) -> NDArray[np.floating]:
+    """``ref * 10 ** (scale * S_db)``, refusing decibels beyond the float range."""
+    S_db = _check_db_input(S_db, allow_complex=False, name="S_db")
+    ref = check_positive("ref", ref)
+    with np.errstate(over="ignore"):
+        S = ref * np.power(10.0, scale * S_db)
+    if not np.all(np.isfinite(S)):
+        raise ParameterError(
+            f"S_db holds values up to {S_db.max():g} dB, too loud to convert to {S.dtype} "
+            f"with ref={ref:g} (the result overflows)"
+        )
+    return S
+
+
 def db_to_power(S_db: ArrayLike, *, ref: float = 1.0) -> NDArray[np.floating]:
     """Convert decibels back to power: ``ref * 10 ** (S_db / 10)``.
 
@@ -652,7 +702,9 @@ def db_to_power(S_db: ArrayLike, *, ref: float = 1.0) -> NDArray[np.floating]:
     Raises
     ------
     ParameterError
-        If ``S_db`` is complex, empty or not finite, or ``ref`` is not positive.
+        If ``S_db`` is complex, empty or not finite, ``ref`` is not positive,
+        or a value is too loud to convert (beyond the largest float of the
+        result's dtype).
 
     See Also
     --------
@@ -668,9 +720,7 @@ def db_to_power(S_db: ArrayLike, *, ref: float = 1.0) -> NDArray[np.floating]:
     >>> db_to_power(np.array([0.0, 10.0, -20.0]))
     array([ 1.  , 10.  ,  0.01])
     """
-    S_db = _check_db_input(S_db, allow_complex=False)
-    ref = check_positive("ref", ref)
-    return ref * np.power(10.0, 0.1 * S_db)
+    return _db_to_linear(S_db, ref, 0.1)
 
 
 def db_to_amplitude(S_db: ArrayLike, *, ref: float = 1.0) -> NDArray[np.floating]:
@@ -691,7 +741,9 @@ def db_to_amplitude(S_db: ArrayLike, *, ref: float = 1.0) -> NDArray[np.floating
     Raises
     ------
     ParameterError
-        If ``S_db`` is complex, empty or not finite, or ``ref`` is not positive.
+        If ``S_db`` is complex, empty or not finite, ``ref`` is not positive,
+        or a value is too loud to convert (beyond the largest float of the
+        result's dtype).
 
     See Also
     --------
@@ -707,9 +759,7 @@ def db_to_amplitude(S_db: ArrayLike, *, ref: float = 1.0) -> NDArray[np.floating
     >>> db_to_amplitude(np.array([0.0, 20.0]))
     array([ 1., 10.])
     """
-    S_db = _check_db_input(S_db, allow_complex=False)
-    ref = check_positive("ref", ref)
-    return ref * np.power(10.0, 0.05 * S_db)
+    return _db_to_linear(S_db, ref, 0.05)
 
 
 # ---------------------------------------------------------------------------
@@ -808,7 +858,8 @@ def mel_to_hz(mels: ArrayLike, *, htk: bool = False) -> NDArray[np.float64] | fl
     Raises
     ------
     ParameterError
-        If a value is negative or not finite.
+        If a value is negative, not finite, or beyond the mel of the largest
+        frequency a float can hold.
 
     See Also
     --------
@@ -825,12 +876,18 @@ def mel_to_hz(mels: ArrayLike, *, htk: bool = False) -> NDArray[np.float64] | fl
     """
     m = _check_values("mels", mels)
     htk = check_bool("htk", htk)
-    if htk:
-        hz = 700.0 * (10.0 ** (m / 2595.0) - 1.0)
-    else:
-        linear = _F_SP * m
-        logarithmic = _MIN_LOG_HZ * np.exp(_LOGSTEP * (m - _MIN_LOG_MEL))
-        hz = np.where(m >= _MIN_LOG_MEL, logarithmic, linear)
+    with np.errstate(over="ignore"):
+        if htk:
+            hz = 700.0 * (10.0 ** (m / 2595.0) - 1.0)
+        else:
+            linear = _F_SP * m
+            logarithmic = _MIN_LOG_HZ * np.exp(_LOGSTEP * (m - _MIN_LOG_MEL))
+            hz = np.where(m >= _MIN_LOG_MEL, logarithmic, linear)
+    if not np.all(np.isfinite(hz)):
+        raise ParameterError(
+            f"mels holds values up to {m.max():g}, beyond the mel of any frequency "
+            f"a float can hold"
+        )
     return hz[()]
 
 
@@ -841,8 +898,9 @@ def mel_frequencies(
 
     Parameters
     ----------
-    n_mels : int > 0
-        How many frequencies.
+    n_mels : int, 0 < n_mels <= MAX_BANDS + 2
+        How many frequencies (:data:`~audiolab.validation.MAX_BANDS` bands
+        have ``MAX_BANDS + 2`` edges).
     fmin : float >= 0
         The first, in Hz.
     fmax : float > fmin
@@ -857,7 +915,8 @@ def mel_frequencies(
     Raises
     ------
     ParameterError
-        If ``n_mels`` is not a positive integer or ``fmin >= fmax``.
+        If ``n_mels`` is not a positive integer up to ``MAX_BANDS + 2``, a
+        frequency is not finite, or ``fmin >= fmax``.
 
     See Also
     --------
@@ -872,7 +931,7 @@ def mel_frequencies(
     >>> mel_frequencies(3, fmin=0.0, fmax=2000.0).round(1)
     array([   0. ,  836.1, 2000. ])
     """
-    n_mels = check_positive_int("n_mels", n_mels)
+    n_mels = check_size("n_mels", n_mels, MAX_BANDS + 2)
     fmin = check_nonnegative("fmin", fmin)
     fmax = check_positive("fmax", fmax)
     if fmin >= fmax:
@@ -900,7 +959,9 @@ def fft_frequencies(*, sr: float, n_fft: int) -> NDArray[np.float64]:
     Raises
     ------
     ParameterError
-        If ``sr`` is not positive or ``n_fft`` not a positive integer.
+        If ``sr`` is not positive or above :data:`~audiolab.validation.MAX_SR`,
+        or ``n_fft`` is not a positive integer up to
+        :data:`~audiolab.validation.MAX_FRAME_LENGTH`.
 
     See Also
     --------
@@ -916,7 +977,7 @@ def fft_frequencies(*, sr: float, n_fft: int) -> NDArray[np.float64]:
     array([   0., 2000., 4000., 6000., 8000.])
     """
     sr = _check_sr(sr)
-    n_fft = check_positive_int("n_fft", n_fft)
+    n_fft = check_size("n_fft", n_fft, MAX_FRAME_LENGTH)
     return np.fft.rfftfreq(n=n_fft, d=1.0 / sr)
 
 
@@ -965,8 +1026,12 @@ def mel_filterbank(
     Raises
     ------
     ParameterError
-        If a parameter is out of range: ``fmax > sr / 2``, ``fmin >= fmax``,
-        ``n_mels`` or ``n_fft`` not a positive integer, an unknown ``norm``.
+        If a parameter is out of range: ``sr`` above
+        :data:`~audiolab.validation.MAX_SR`, ``fmax > sr / 2``,
+        ``fmin >= fmax``, ``n_mels`` or ``n_fft`` not a positive integer (up
+        to :data:`~audiolab.validation.MAX_BANDS` and
+        :data:`~audiolab.validation.MAX_FRAME_LENGTH`), a filterbank too
+        large, an unknown ``norm``.
 
     Warns
     -----
@@ -993,11 +1058,12 @@ def mel_filterbank(
     True
     """
     sr = _check_sr(sr)
-    n_fft = check_positive_int("n_fft", n_fft)
-    n_mels = check_positive_int("n_mels", n_mels)
+    n_fft = check_size("n_fft", n_fft, MAX_FRAME_LENGTH)
+    n_mels = check_size("n_mels", n_mels, MAX_BANDS)
     fmin, fmax = _check_fmin_fmax(sr, fmin, fmax)
     htk = check_bool("htk", htk)
     norm = _check_norm("norm", norm, allow_slaney=True)
+    check_array_size(f"n_mels={n_mels} with n_fft={n_fft}", (n_mels + 2) * (1 + n_fft // 2))
 
     fft_freqs = fft_frequencies(sr=sr, n_fft=n_fft)  # (n_freq,)
     # n_mels + 2 edges: filter m has its left foot at edge m, peak at m + 1, right foot at m + 2.
@@ -1044,13 +1110,13 @@ def _cached_mel_filterbank(
 
 
 def _check_mel_params(
-    sr: Any, n_mels: Any, fmin: Any, fmax: Any, htk: Any, norm: Any
+    sr: Any, n_mels: Any, fmin: Any, fmax: Any, htk: Any, norm: Any, norm_name: str = "norm"
 ) -> dict[str, Any]:
     sr = _check_sr(sr)
-    n_mels = check_positive_int("n_mels", n_mels)
+    n_mels = check_size("n_mels", n_mels, MAX_BANDS)
     fmin, fmax = _check_fmin_fmax(sr, fmin, fmax)
     htk = check_bool("htk", htk)
-    norm = _check_norm("norm", norm, allow_slaney=True)
+    norm = _check_norm(norm_name, norm, allow_slaney=True)
     return {
         "sr": sr,
         "n_mels": n_mels,
@@ -1061,8 +1127,19 @@ def _check_mel_params(
     }
 
 
+#: The largest exponent of the magnitude in :func:`mel_spectrogram` (1 is the
+#: magnitude, 2 the power); a larger one overflows float32 for loud spectra.
+_MAX_POWER = 4.0
+
+
 def _check_power(power: Any) -> float:
-    return check_positive("power", power)
+    power = check_positive("power", power)
+    if power > _MAX_POWER:
+        raise ParameterError(
+            f"power must be at most {_MAX_POWER:g} (1 for the magnitude, 2 for the power), "
+            f"got {power!r}"
+        )
+    return power
 
 
 def _spectrum_power(
@@ -1108,7 +1185,7 @@ def mel_spectrogram(
         STFT settings, as in :func:`stft`. As in librosa, ``hop_length``
         defaults to 512 here whatever ``n_fft`` (``stft``'s default is
         ``win_length // 4``); pass it with a smaller ``n_fft``.
-    power : float > 0
+    power : float, 0 < power <= 4
         Exponent of the magnitude: 2 for power, 1 for magnitude.
     n_mels, fmin, fmax, htk, norm
         Mel filterbank settings, as in :func:`mel_filterbank`.
@@ -1297,9 +1374,10 @@ def mfcc(
             f"mfcc got unknown setting(s) {', '.join(unknown)}; the mel spectrogram "
             f"settings are {', '.join(_MEL_KWARGS)}"
         )
-    n_mfcc = check_positive_int("n_mfcc", n_mfcc)
+    n_mfcc = check_size("n_mfcc", n_mfcc, MAX_BANDS)
     dct_type, norm = _check_dct(dct_type, norm)
     lifter = check_nonnegative("lifter", lifter)
+    mel_norm = _check_norm("mel_norm", mel_norm, allow_slaney=True)
     if S is not None:
         if mel_kwargs:
             raise ParameterError(
@@ -1442,8 +1520,9 @@ def chroma_filterbank(
         FFT length.
     n_chroma : int > 0
         Number of chroma bins per octave.
-    tuning : float
-        Deviation from A440 tuning in fractions of a chroma bin.
+    tuning : float, -n_chroma <= tuning <= n_chroma
+        Deviation from A440 tuning in fractions of a chroma bin (-1 with 12
+        bins: A415, baroque pitch), at most an octave either way.
 
     Returns
     -------
@@ -1452,8 +1531,11 @@ def chroma_filterbank(
     Raises
     ------
     ParameterError
-        If ``sr`` is not positive, ``n_fft`` or ``n_chroma`` not a positive
-        integer, or ``tuning`` not a finite number.
+        If ``sr`` is not positive or above
+        :data:`~audiolab.validation.MAX_SR`, ``n_fft`` or ``n_chroma`` not a
+        positive integer (up to :data:`~audiolab.validation.MAX_FRAME_LENGTH`
+        and :data:`~audiolab.validation.MAX_BANDS`), the filterbank too
+        large, or ``tuning`` not a finite number within an octave.
 
     See Also
     --------
@@ -1472,11 +1554,12 @@ def chroma_filterbank(
     9
     """
     sr = _check_sr(sr)
-    n_fft = check_positive_int("n_fft", n_fft)
-    n_chroma = check_positive_int("n_chroma", n_chroma)
-    tuning = _check_tuning(tuning)
+    n_fft = check_size("n_fft", n_fft, MAX_FRAME_LENGTH)
+    n_chroma = check_size("n_chroma", n_chroma, MAX_BANDS)
+    tuning = _check_tuning(tuning, n_chroma)
     if n_fft < 2:
         raise ParameterError(f"n_fft must be at least 2 for chroma, got {n_fft}")
+    check_array_size(f"n_chroma={n_chroma} with n_fft={n_fft}", n_chroma * n_fft)
     ctroct, octwidth = 5.0, 2.0
 
     # Every FFT bin but DC, in chroma bins above A0 = 440 / 16 = 27.5 Hz
@@ -1509,7 +1592,7 @@ def chroma_filterbank(
     return np.ascontiguousarray(weights[:, : 1 + n_fft // 2], dtype=np.float32)
 
 
-def _check_tuning(tuning: Any) -> float:
+def _check_tuning(tuning: Any, n_chroma: int) -> float:
     if (
         isinstance(tuning, bool)
         or not isinstance(tuning, numbers.Real)
@@ -1518,6 +1601,11 @@ def _check_tuning(tuning: Any) -> float:
         raise ParameterError(
             f"tuning must be a finite number (fractions of a chroma bin from A440), "
             f"got {tuning!r}"
+        )
+    if abs(tuning) > n_chroma:
+        raise ParameterError(
+            f"tuning must be between -{n_chroma} and {n_chroma} (n_chroma bins: an octave "
+            f"from A440), got {tuning!r}"
         )
     return float(tuning)
 
@@ -1557,7 +1645,7 @@ def chroma(
     norm : float > 0 or None
         Norm of each frame after pooling (``np.inf``: the maximum is 1;
         None: no normalisation).
-    tuning : float
+    tuning : float, -n_chroma <= tuning <= n_chroma
         Deviation from A440 in fractions of a chroma bin. The default 0.0
         assumes A440 tuning; librosa estimates it by default, so to match
         librosa pass ``tuning=0.0`` to :func:`librosa.feature.chroma_stft`.
@@ -1598,8 +1686,8 @@ def chroma(
     _check_y_or_S(y, S)
     sr = _check_sr(sr)
     norm = _check_norm("norm", norm, allow_slaney=False)
-    tuning = _check_tuning(tuning)
-    n_chroma = check_positive_int("n_chroma", n_chroma)
+    n_chroma = check_size("n_chroma", n_chroma, MAX_BANDS)
+    tuning = _check_tuning(tuning, n_chroma)
     if S is not None:
         S = _check_spectrogram(S, what="a power spectrogram", nonnegative=True)
         n_fft = 2 * (S.shape[0] - 1)
@@ -1689,7 +1777,7 @@ def floor_per_clip(db: NDArray[np.floating], top_db: float | None) -> NDArray[np
 
     Parameters
     ----------
-    db : np.ndarray [shape=(n_clips, ...)]
+    db : np.ndarray [shape=(n_clips, ...)], floating point
         Levels in dB, one clip per row.
     top_db : float >= 0 or None
         How far below each clip's maximum the floor lies, in dB.
@@ -1702,7 +1790,8 @@ def floor_per_clip(db: NDArray[np.floating], top_db: float | None) -> NDArray[np
     Raises
     ------
     ParameterError
-        If ``top_db`` is negative or not a number.
+        If ``db`` is not a non-empty, finite floating-point array, or
+        ``top_db`` is negative or not a number.
 
     See Also
     --------
@@ -1716,6 +1805,18 @@ def floor_per_clip(db: NDArray[np.floating], top_db: float | None) -> NDArray[np
 
     Taught in lesson 04 (MFCC, chroma and classic features).
     """
+    if (
+        not isinstance(db, np.ndarray)
+        or not np.issubdtype(db.dtype, np.floating)
+        or db.ndim == 0
+        or db.size == 0
+    ):
+        described = f"{db.dtype} {db.shape}" if isinstance(db, np.ndarray) else repr(db)
+        raise ParameterError(
+            f"db must be a non-empty floating-point NumPy array (n_clips, ...), got {described}"
+        )
+    if not np.all(np.isfinite(db)):
+        raise ParameterError("db contains NaN or infinite values")
     top_db = _check_top_db(top_db)
     if top_db is None:
         return db
@@ -1831,6 +1932,7 @@ def extract_batch(
     center = check_bool("center", center)
     pad_mode = check_choice("pad_mode", pad_mode, _PAD_MODES)
     fft_window = _fft_window(window, win_length, n_fft)
+    n_frames = _check_stft_size(ys.shape[1], n_fft, hop_length, center, name="each clip")
     _check_signal_length(ys.shape[1], n_fft, center, name="each clip")
     settings = {
         "n_fft": n_fft,
@@ -1841,19 +1943,17 @@ def extract_batch(
     }
     basis = None
     if kind in ("mel", "logmel", "mfcc"):
-        mel = _check_mel_params(sr, n_mels, fmin, fmax, htk, mel_norm)
+        mel = _check_mel_params(sr, n_mels, fmin, fmax, htk, mel_norm, norm_name="mel_norm")
         basis = _cached_mel_filterbank(n_fft=n_fft, **mel)
     else:
         _check_sr(sr)
     top_db = _check_top_db(top_db)
     lifter = check_nonnegative("lifter", lifter)
-    n_mfcc = check_positive_int("n_mfcc", n_mfcc)
+    n_mfcc = check_size("n_mfcc", n_mfcc, MAX_BANDS)
     if kind == "mfcc" and n_mfcc > n_mels:
         raise ParameterError(f"n_mfcc={n_mfcc} must not exceed n_mels={n_mels}")
 
-    n_clips, n_samples = ys.shape
-    padded = n_samples + 2 * (n_fft // 2) if center else n_samples
-    n_frames = 1 + (padded - n_fft) // hop_length
+    n_clips = ys.shape[0]
     if chunk_size is None:
         chunk_size = int(np.clip(_BLOCK_VALUES // (n_frames * n_fft), 1, 256))
     chunk_size = check_positive_int("chunk_size", chunk_size)

@@ -24,7 +24,15 @@ from numpy.typing import NDArray
 
 from .errors import AudioFileError, ParameterError
 from .files import atomic_write
-from .validation import check_nonnegative, check_positive, check_positive_int, valid_audio
+from .validation import (
+    MAX_VALUES,
+    check_array_size,
+    check_bool,
+    check_duration,
+    check_nonnegative,
+    check_sr,
+    valid_audio,
+)
 
 __all__ = ["load", "save", "info", "resample", "AudioInfo", "AUDIO_EXTENSIONS"]
 
@@ -175,7 +183,9 @@ def resample(y: NDArray[np.floating], *, orig_sr: int, target_sr: int) -> NDArra
     Raises
     ------
     ParameterError
-        If a rate is not a positive integer or ``y`` is not valid audio.
+        If a rate is not a positive integer up to
+        :data:`~audiolab.validation.MAX_SR`, the result would be too large,
+        or ``y`` is not valid audio.
 
     Examples
     --------
@@ -185,11 +195,17 @@ def resample(y: NDArray[np.floating], *, orig_sr: int, target_sr: int) -> NDArra
 
     Taught in lesson 01 (sampling and quantization).
     """
-    orig_sr = check_positive_int("orig_sr", orig_sr)
-    target_sr = check_positive_int("target_sr", target_sr)
+    orig_sr = check_sr("orig_sr", orig_sr)
+    target_sr = check_sr("target_sr", target_sr)
     y = valid_audio(y, mono=False)
     if y.ndim > 2:
         raise ParameterError(f"y must be (n,) or (channels, n), got shape {y.shape}")
+    # Refused only where the rates, not the signal's length, make it huge.
+    check_array_size(
+        f"resampling {y.shape[-1]} samples from orig_sr={orig_sr} to target_sr={target_sr} Hz",
+        y.size * target_sr // orig_sr,
+        limit=max(MAX_VALUES, 16 * y.size),
+    )
     if orig_sr == target_sr:
         return y.astype(np.float32, copy=False)
     # soxr wants (frames, channels); the package's convention is (channels, frames).
@@ -240,8 +256,11 @@ def load(
         samples, or contains NaN or infinite samples. The message names the
         file.
     ParameterError
-        If ``sr``, ``offset`` or ``duration`` is invalid, or ``offset`` lies
-        past the end of the file.
+        If ``sr`` is not None or a positive integer up to
+        :data:`~audiolab.validation.MAX_SR`, ``mono`` is not True or False,
+        ``offset`` is negative or not finite, ``duration`` is not None or a
+        positive number of seconds up to a day, or ``offset`` lies past the
+        end of the file.
 
     See Also
     --------
@@ -256,10 +275,11 @@ def load(
     Taught in lesson 01 (sampling and quantization).
     """
     if sr is not None:
-        sr = check_positive_int("sr", sr)
+        sr = check_sr("sr", sr)
+    mono = check_bool("mono", mono)
     offset = check_nonnegative("offset", offset)
     if duration is not None:
-        duration = check_positive("duration", duration)
+        duration = check_duration("duration", duration)
     path = _check_file(path)
 
     if path.suffix.lower() in (".mp3", ".m4a", ".aac"):
@@ -358,9 +378,10 @@ def save(
     Raises
     ------
     ParameterError
-        If ``y`` is not valid audio, ``sr`` is not a positive integer, the
-        format is unknown, or an integer subtype is asked for samples outside
-        [-1, 1] (they would clip).
+        If ``y`` is not valid audio, ``sr`` is not a positive integer up to
+        :data:`~audiolab.validation.MAX_SR`, the format or ``subtype`` is
+        unknown, or an integer subtype is asked for samples outside [-1, 1]
+        (they would clip).
     AudioFileError
         If the folder does not exist or cannot be written.
 
@@ -379,7 +400,11 @@ def save(
     y = valid_audio(y, mono=False)
     if y.ndim > 2:
         raise ParameterError(f"y must be (n,) or (channels, n), got shape {y.shape}")
-    sr = check_positive_int("sr", sr)
+    sr = check_sr("sr", sr)
+    if subtype is not None and not isinstance(subtype, str):
+        raise ParameterError(
+            f"subtype must be None or a name such as 'PCM_16', got {subtype!r}"
+        )
     if not isinstance(path, (str, os.PathLike)):
         raise ParameterError(f"path must be a file name, got {type(path).__name__}")
     path = Path(path)

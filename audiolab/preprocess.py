@@ -16,10 +16,16 @@ from scipy import ndimage
 from .errors import AudioFileError, AudiolabError, ParameterError
 from .files import atomic_write
 from .validation import (
+    MAX_FRAME_LENGTH,
+    MAX_VALUES,
+    check_array_size,
     check_choice,
     check_nonnegative,
     check_positive,
-    check_positive_int,
+    check_probability,
+    check_rng,
+    check_size,
+    check_sr,
     valid_audio,
 )
 
@@ -57,7 +63,8 @@ def trim_silence(
         Frames quieter than the loudest frame by more than this are silence.
         Smaller values trim more (30 suits noisy field recordings).
     frame_length, hop_length : int
-        Frame size and hop in samples for the loudness measure.
+        Frame size and hop in samples for the loudness measure, at most
+        :data:`~audiolab.validation.MAX_FRAME_LENGTH`.
 
     Returns
     -------
@@ -85,8 +92,15 @@ def trim_silence(
     """
     y = valid_audio(y)
     top_db = check_positive("top_db", top_db)
-    frame_length = check_positive_int("frame_length", frame_length)
-    hop_length = check_positive_int("hop_length", hop_length)
+    frame_length = check_size("frame_length", frame_length, MAX_FRAME_LENGTH)
+    hop_length = check_size("hop_length", hop_length, MAX_FRAME_LENGTH)
+    # Refused only where the settings, not the clip's length, make the frames huge.
+    check_array_size(
+        f"y of {len(y)} samples in frames of frame_length={frame_length} every "
+        f"hop_length={hop_length}",
+        (1 + len(y) // hop_length) * frame_length,
+        limit=max(MAX_VALUES, 16 * len(y)),
+    )
     loud = np.flatnonzero(_frame_rms_db(y, frame_length, hop_length) > -top_db)
     if loud.size == 0 or not np.any(y):
         return y[:0], (0, 0)
@@ -153,7 +167,8 @@ def pad_or_crop(
     y : np.ndarray [shape=(n,)]
         The clip.
     length : int
-        The length wanted, in samples (16000 for one second at 16 kHz).
+        The length wanted, in samples (16000 for one second at 16 kHz), at
+        most :data:`~audiolab.validation.MAX_VALUES`.
     mode : {"center", "start", "random"}
         Where the clip sits in the result: in the middle, at the start (the
         padding or the cut at the end), or at a random offset (an
@@ -168,7 +183,9 @@ def pad_or_crop(
     Raises
     ------
     ParameterError
-        If ``length`` is not a positive integer or ``mode`` is unknown.
+        If ``length`` is not a positive integer up to
+        :data:`~audiolab.validation.MAX_VALUES`, ``mode`` is unknown, or
+        ``rng`` is neither None, a seed nor a generator.
 
     Examples
     --------
@@ -180,20 +197,26 @@ def pad_or_crop(
     Taught in lesson 05 (preparing a dataset).
     """
     y = valid_audio(y)
-    length = check_positive_int("length", length)
+    length = check_size("length", length, MAX_VALUES)
     check_choice("mode", mode, ("center", "start", "random"))
+    rng = check_rng("rng", rng)
     slack = abs(len(y) - length)
     if mode == "start":
         offset = 0
     elif mode == "center":
         offset = slack // 2
     else:
-        offset = int(np.random.default_rng(rng).integers(0, slack + 1))
+        offset = int(rng.integers(0, slack + 1))
     if len(y) >= length:
         return y[offset : offset + length]
     out = np.zeros(length, dtype=y.dtype)
     out[offset : offset + len(y)] = y
     return out
+
+
+#: The longest smoothing of :func:`spectral_gate`'s mask in time, in ms: far
+#: beyond noisereduce's 50 ms, short enough to keep the filters fast.
+_MAX_SMOOTH_MS = 10_000.0
 
 
 def spectral_gate(
@@ -228,7 +251,8 @@ def spectral_gate(
     noise_clip : np.ndarray [shape=(m,)] or None
         Noise alone, at the same rate; at least ``n_fft`` samples.
     n_fft : int
-        FFT size of the analysis.
+        FFT size of the analysis, at most
+        :data:`~audiolab.validation.MAX_FRAME_LENGTH`.
     hop_length : int or None
         Hop in samples; default ``n_fft // 4``.
     n_std_thresh : float
@@ -237,9 +261,9 @@ def spectral_gate(
     prop_decrease : float
         How much to attenuate gated cells, from 0 (nothing) to 1 (fully).
     freq_smooth_hz, time_smooth_ms : float
-        Width of the smoothing of the mask in frequency and time. Wider
-        smoothing removes more "musical noise" but also weakens narrow-band
-        sounds such as whistles.
+        Width of the smoothing of the mask in frequency (at most ``sr / 2``)
+        and time (at most 10 s). Wider smoothing removes more "musical
+        noise" but also weakens narrow-band sounds such as whistles.
 
     Returns
     -------
@@ -266,19 +290,39 @@ def spectral_gate(
     from scipy import signal
 
     y = valid_audio(y)
-    sr = check_positive_int("sr", sr)
-    n_fft = check_positive_int("n_fft", n_fft)
-    hop_length = n_fft // 4 if hop_length is None else check_positive_int("hop_length", hop_length)
+    sr = check_sr("sr", sr)
+    n_fft = check_size("n_fft", n_fft, MAX_FRAME_LENGTH)
+    if hop_length is None:
+        hop_length = n_fft // 4
+        if hop_length == 0:
+            raise ParameterError(
+                f"hop_length defaults to n_fft // 4, which is 0 for n_fft={n_fft}; "
+                f"pass hop_length explicitly"
+            )
+    hop_length = check_size("hop_length", hop_length, MAX_FRAME_LENGTH)
     if hop_length > n_fft:
         raise ParameterError(f"hop_length={hop_length} must not exceed n_fft={n_fft}")
     n_std_thresh = check_nonnegative("n_std_thresh", n_std_thresh)
-    prop_decrease = check_nonnegative("prop_decrease", prop_decrease)
-    if prop_decrease > 1:
-        raise ParameterError(f"prop_decrease must be between 0 and 1, got {prop_decrease}")
+    prop_decrease = check_probability("prop_decrease", prop_decrease)
     freq_smooth_hz = check_nonnegative("freq_smooth_hz", freq_smooth_hz)
+    if freq_smooth_hz > sr / 2:
+        raise ParameterError(
+            f"freq_smooth_hz must be at most the Nyquist frequency sr / 2 = {sr / 2:g} Hz, "
+            f"got {freq_smooth_hz!r}"
+        )
     time_smooth_ms = check_nonnegative("time_smooth_ms", time_smooth_ms)
+    if time_smooth_ms > _MAX_SMOOTH_MS:
+        raise ParameterError(
+            f"time_smooth_ms must be at most {_MAX_SMOOTH_MS:g} ms, got {time_smooth_ms!r}"
+        )
     if len(y) < n_fft:
         raise ParameterError(f"y has {len(y)} samples, fewer than n_fft={n_fft}")
+    # Refused only where the settings, not the clip's length, make the STFT huge.
+    check_array_size(
+        f"y of {len(y)} samples with n_fft={n_fft} and hop_length={hop_length}",
+        (2 + (len(y) + n_fft) // hop_length) * (1 + n_fft // 2),
+        limit=max(MAX_VALUES, 4 * len(y)),
+    )
     if noise_clip is not None:
         noise_clip = valid_audio(noise_clip, name="noise_clip")
         if len(noise_clip) < n_fft:
@@ -333,9 +377,16 @@ class Standardizer:
     Parameters
     ----------
     axis : int or tuple of int
-        The feature axis or axes, kept in the statistics (default 1).
+        The feature axis or axes, kept in the statistics (default 1); never
+        0, the examples.
     eps : float
         Added to the standard deviation so constant features do not divide by 0.
+
+    Raises
+    ------
+    ParameterError
+        If ``axis`` is not a non-zero integer or a tuple of them, or ``eps``
+        is not a positive number.
 
     Attributes
     ----------
@@ -354,7 +405,7 @@ class Standardizer:
     """
 
     def __init__(self, *, axis: int | tuple[int, ...] = 1, eps: float = 1e-8) -> None:
-        self.axis = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+        self.axis = _feature_axes(axis)
         self.eps = check_positive("eps", eps)
         self.mean_: NDArray[np.float32] | None = None
         self.std_: NDArray[np.float32] | None = None
@@ -457,6 +508,18 @@ class Standardizer:
         except (KeyError, ValueError, TypeError, OSError) as error:
             raise AudiolabError(f"{path}: not a saved Standardizer ({error})") from None
         return scaler
+
+
+def _feature_axes(axis: object) -> tuple[int, ...]:
+    """``axis`` as a tuple of feature axes (non-zero integers below NumPy's 64 dimensions)."""
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    for a in axes:
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool) or a == 0 or abs(a) > 63:
+            raise ParameterError(
+                f"axis={axis!r} is not a feature axis: give a non-zero integer or a tuple "
+                f"of them (axis 0 is the examples)"
+            )
+    return tuple(int(a) for a in axes)
 
 
 def _broadcastable(example_shape: tuple[int, ...], stat_shape: tuple[int, ...]) -> bool:

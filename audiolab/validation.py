@@ -26,7 +26,40 @@ __all__ = [
     "check_choice",
     "check_probability",
     "check_bool",
+    "check_finite",
+    "check_size",
+    "check_sr",
+    "check_duration",
+    "check_db",
+    "check_rng",
+    "check_array_size",
+    "MAX_SR",
+    "MAX_FRAME_LENGTH",
+    "MAX_BANDS",
+    "MAX_DURATION",
+    "MAX_VALUES",
+    "MAX_DB",
 ]
+
+# Limits on sizes, so that a mistyped value is refused by name instead of
+# failing with a MemoryError (or running for hours) deep inside NumPy. Each is
+# far beyond what a lesson or a test needs (16-48 kHz audio, FFTs of 256 to
+# 4096 points, 40 to 128 mel bands, clips of seconds).
+
+#: The highest sample rate accepted, in Hz (ultrasound recorders reach 384 kHz).
+MAX_SR = 10**6
+#: The longest FFT, window, frame or hop, in samples (2**20: 65 s at 16 kHz).
+MAX_FRAME_LENGTH = 2**20
+#: The most mel bands, chroma bins or MFCCs.
+MAX_BANDS = 4096
+#: The longest signal a duration may ask for, in seconds (a day).
+MAX_DURATION = 86400.0
+#: The most values in one array made from parameters (2**27: 1 GiB of float64,
+#: 2.3 hours of samples at 16 kHz).
+MAX_VALUES = 2**27
+#: The largest level difference, in dB, of a signal-to-noise or
+#: direct-to-reverberant ratio (float32 audio spans about 150 dB).
+MAX_DB = 300.0
 
 
 def valid_audio(y: Any, *, mono: bool = True, name: str = "y") -> NDArray[np.floating]:
@@ -107,6 +140,78 @@ def _as_real(name: str, value: Any) -> float:
     if not np.isfinite(value):
         raise ParameterError(f"{name} must be finite, got {value!r}")
     return value
+
+
+def check_finite(name: str, value: Any) -> float:
+    """Return ``value`` as a float, or raise if it is not a finite real number."""
+    return _as_real(name, value)
+
+
+def check_size(name: str, value: Any, limit: int) -> int:
+    """Return ``value`` as an int, or raise if it is not an integer in ``1..limit``."""
+    value = check_positive_int(name, value)
+    if value > limit:
+        raise ParameterError(f"{name} must be at most {limit:,}, got {value!r}")
+    return value
+
+
+def check_sr(name: str, value: Any, *, integer: bool = True) -> int | float:
+    """Return a sample rate (an int, or a float if ``integer`` is False) in ``(0, MAX_SR]``."""
+    rate: int | float = (
+        check_positive_int(name, value) if integer else check_positive(name, value)
+    )
+    if rate > MAX_SR:
+        raise ParameterError(
+            f"{name} must be at most {MAX_SR:,} Hz, got {value!r}"
+        )
+    return rate
+
+
+def check_duration(name: str, value: Any) -> float:
+    """Return a duration in seconds, or raise if it is not in ``(0, MAX_DURATION]``."""
+    seconds = check_positive(name, value)
+    if seconds > MAX_DURATION:
+        raise ParameterError(
+            f"{name} must be at most {MAX_DURATION:g} s (a day), got {value!r}"
+        )
+    return seconds
+
+
+def check_db(name: str, value: Any, limit: float = MAX_DB) -> float:
+    """Return a level difference in dB, or raise if it is not finite or beyond ``limit``."""
+    number = _as_real(name, value)
+    if abs(number) > limit:
+        raise ParameterError(
+            f"{name} must be between -{limit:g} and {limit:g} dB, got {value!r}"
+        )
+    return number
+
+
+def check_rng(name: str, value: Any) -> np.random.Generator:
+    """Return a generator for ``value``: None, a seed (integer >= 0) or a Generator."""
+    if value is None or isinstance(value, (np.random.Generator, np.random.BitGenerator,
+                                           np.random.SeedSequence)):
+        return np.random.default_rng(value)
+    if not _is_int(value) or value < 0:
+        raise ParameterError(
+            f"{name} must be None, a seed (an integer >= 0) or a numpy.random.Generator, "
+            f"got {value!r}"
+        )
+    return np.random.default_rng(value)
+
+
+def check_array_size(what: str, n_values: int, limit: int = MAX_VALUES) -> int:
+    """Raise if an array of ``n_values`` values would be larger than ``limit``.
+
+    ``what`` names the parameters that ask for it (``"duration=1e9 s at
+    sr=16000 Hz"``), so that the message says which value to change.
+    """
+    if n_values > limit:
+        raise ParameterError(
+            f"{what} would make an array of {n_values:,} values, more than the "
+            f"{limit:,} allowed"
+        )
+    return n_values
 
 
 def check_positive(name: str, value: Any) -> float:

@@ -491,6 +491,17 @@ def test_chroma_filterbank_and_from_S():
     assert_close_to_max(F.chroma(S=S, sr=16000), F.chroma(y=y, sr=16000), 1e-6)
 
 
+def test_a_large_p_norm_approaches_the_maximum_without_overflow():
+    y = speechlike(8000, sr=16000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow in |x| ** p
+        large = F.chroma(y=y, sr=16000, norm=1e6)
+        M = F.mel_filterbank(sr=16000, n_fft=512, n_mels=40, norm=1e12)
+    np.testing.assert_allclose(large, F.chroma(y=y, sr=16000, norm=np.inf), rtol=1e-5)
+    np.testing.assert_allclose(M, F.mel_filterbank(sr=16000, n_fft=512, n_mels=40,
+                                                   norm=np.inf), rtol=1e-5)
+
+
 # ---------------------------------------------------------------------------
 # Real speech (FSDD)
 # ---------------------------------------------------------------------------
