@@ -56,6 +56,23 @@ class AudioInfo:
     subtype: str
 
 
+#: Bits per sample of the integer subtypes :func:`save` rounds to itself.
+_PCM_BITS = {"PCM_S8": 8, "PCM_U8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32}
+
+
+def _on_pcm_grid(y: NDArray[np.floating], bits: int) -> NDArray[np.float64]:
+    """Round samples to the nearest ``bits``-bit level, as :func:`audiolab.dsp.quantize` does.
+
+    libsndfile converts floats to integers by truncating toward minus
+    infinity (every sample up to one step low, half a step on average);
+    samples already on the grid convert exactly, so the error is the rounding
+    error, at most half a step. Float64 holds every 32-bit level exactly.
+    """
+    scale = 2.0 ** (bits - 1)
+    levels = np.clip(np.round(np.asarray(y, dtype=np.float64) * scale), -scale, scale - 1)
+    return levels / scale
+
+
 def _check_file(path: PathLike) -> Path:
     if not isinstance(path, (str, os.PathLike)):
         raise ParameterError(f"path must be a file name, got {type(path).__name__}")
@@ -368,7 +385,10 @@ def save(
         The sample rate, in Hz.
     subtype : str or None
         soundfile's subtype, e.g. ``"PCM_16"`` (the default for WAV and FLAC),
-        ``"PCM_24"`` or ``"FLOAT"``.
+        ``"PCM_24"`` or ``"FLOAT"``. Integer subtypes store each sample
+        rounded to the nearest level, ``round(y * 2**(bits - 1))`` (a full
+        scale of 1.0 stored as the highest level), so the error is at most
+        half a step.
 
     Returns
     -------
@@ -412,7 +432,7 @@ def save(
     formats = {"wav": "WAV", "flac": "FLAC", "ogg": "OGG", "aiff": "AIFF", "aif": "AIFF"}
     if extension not in formats:
         raise ParameterError(
-            f"cannot tell the format of {path}: use one of the endings "
+            f"path={str(path)!r}: cannot tell the format from its ending; use one of "
             + ", ".join("." + e for e in formats)
         )
     file_format = formats[extension]
@@ -430,6 +450,8 @@ def save(
         raise AudioFileError(f"{path}: the folder {path.parent} does not exist")
 
     data = y.T if y.ndim == 2 else y
+    if subtype in _PCM_BITS:
+        data = _on_pcm_grid(data, _PCM_BITS[subtype])
     try:
         with atomic_write(path) as temporary:
             sf.write(temporary, data, sr, format=file_format, subtype=subtype)
