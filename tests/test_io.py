@@ -222,3 +222,22 @@ def test_save_refuses_clipping_and_bad_input(tmp_path):
         io.save(tmp_path / "nan.wav", np.full(10, np.nan, np.float32), 16000)
     with pytest.raises(AudioFileError, match="does not exist"):
         io.save(tmp_path / "no" / "such" / "folder.wav", sine(), 16000)
+
+
+@pytest.mark.parametrize("subtype, bits, read_as", [("PCM_16", 16, "int16"), ("PCM_24", 24, "int32"),
+                                                    ("PCM_U8", 8, "int16")])
+def test_save_rounds_to_the_nearest_level(tmp_path, subtype, bits, read_as):
+    # Lesson 01 promises at most half a step of error: libsndfile alone truncates
+    # (every sample up to a step low, half a step on average).
+    y = np.random.default_rng(0).uniform(-1, 1, 20000)
+    y[:3] = (1.0, -1.0, 0.5 / 2 ** (bits - 1))
+    path = io.save(tmp_path / "q.wav", y, 16000, subtype=subtype)
+    stored, _ = sf.read(path, dtype=read_as)
+    step = 2.0 ** (bits - 1)
+    levels = stored.astype(np.float64) / 2.0 ** (8 * np.dtype(read_as).itemsize - bits)
+    error = levels - y * step
+    inside = y * step <= step - 1  # above the highest level a sample clips
+    assert np.abs(error[inside]).max() <= 0.5 + 1e-9
+    assert abs(error.mean()) < 0.02
+    assert levels[0] == step - 1  # full scale is the highest level, not a wrap-around
+    np.testing.assert_array_equal(levels, np.clip(np.round(y * step), -step, step - 1))

@@ -7,7 +7,8 @@
 - ``q5``: explain why speech gets less SNR per bit than a full-scale sine.
 
 The course's convention for PCM, used by ``audiolab.dsp.quantize``, by
-soundfile and by these checks: a ``b``-bit sample is ``round(y * 2**(b-1))``
+``audiolab.io.save`` and by these checks (soundfile alone truncates toward
+minus infinity instead): a ``b``-bit sample is ``round(y * 2**(b-1))``
 clipped to ``[-2**(b-1), 2**(b-1) - 1]``; for 16 bits, ``y * 32768`` clipped
 to ``[-32768, 32767]``. Full scale +1.0 is the one value that does not fit
 and is clipped to 32767.
