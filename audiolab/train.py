@@ -759,6 +759,7 @@ def plot_history(history: TrainingHistory, *, axes=None, title: str | None = Non
     Taught in lesson 07 (a CNN on spectrograms: training curves).
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     if not isinstance(history, TrainingHistory) or not history.rows:
         raise ParameterError("history must be a TrainingHistory with at least one epoch")
@@ -778,6 +779,7 @@ def plot_history(history: TrainingHistory, *, axes=None, title: str | None = Non
         if history.best_epoch:
             ax.axvline(history.best_epoch, color=line.get_color(), linewidth=0.8, alpha=0.5)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # epochs are whole numbers
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
         ax.legend(fontsize="small")

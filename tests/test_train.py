@@ -264,6 +264,10 @@ def test_plot_history_draws_loss_and_accuracy():
     axes = train.plot_history(history, title="run")
     assert len(axes) == 2 and axes[0].get_ylabel().startswith("loss")
     assert len(axes[1].get_lines()) == 3  # training, validation, best epoch
+    for ax in axes:                        # whole epochs only on the x axis, never 1.5
+        ax.figure.canvas.draw()
+        ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+        assert ticks and all(float(t).is_integer() for t in ticks)
     again = train.plot_history(history, axes=axes, label="second")
     assert again[0] is axes[0] and len(axes[0].get_lines()) == 6
     assert repr(history) == "TrainingHistory(3 epochs, best epoch 3)"

@@ -26,11 +26,14 @@ def test_feature_maps_follow_the_layer_and_channel():
     assert [label for label, _ in demo.controls["clip"].options] == ["0: a", "1: c", "2: b"]
     assert list(demo.controls["layer"].options) == ["relu1", "relu2"]
     assert demo.readout.value.startswith("relu1: 40 x 101 positions x 4 channels")
+    assert demo.figure.axes[1].get_xlabel() == "frame (as in the input)"   # relu1 is before pooling
     assert "Prediction: " in demo.readout.value
     first = demo.figure
     demo.controls["layer"].value = "relu2"
     assert demo.readout.value.startswith("relu2: 20 x 50 positions x 8 channels")
     assert demo.figure is not first and demo.draws == 2
+    assert demo.figure.axes[1].get_xlabel() == "frame (1 per 2 input frames)"
+    assert demo.figure.axes[1].get_ylabel() == "row (1 per 2 mel bands)"
     demo.controls["channel"].value = 7
     assert "Channel 7 is active" in demo.readout.value
     assert demo.figure.axes[1].get_title() == "relu2, channel 7"
@@ -58,6 +61,8 @@ def test_attention_shows_weights_that_sum_to_one():
     bars = demo.figure.axes[1].patches
     assert len(bars) == 50
     assert sum(bar.get_height() for bar in bars) == pytest.approx(1.0, abs=1e-4)
+    image = demo.figure.axes[0].images[0].get_array()   # rows standardised: c1-c12 beside c0
+    assert np.allclose(image.mean(axis=1), 0, atol=1e-5) and np.allclose(image.std(axis=1), 1, atol=1e-4)
     demo.controls["clip"].value = 2
     assert demo.draws == 2
     with pytest.raises(ParameterError, match="attention=True"):

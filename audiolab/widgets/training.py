@@ -44,6 +44,14 @@ def _clip_options(n: int, labels, class_names) -> list[tuple[str, int]]:
     return options
 
 
+def _resolution(axis: str, n_input: int, n_map: int, unit: str) -> str:
+    """An axis label saying how many input steps one step of a feature map spans."""
+    factor = round(n_input / n_map)   # pooling by 2 maps 101 frames to 50: one per 2
+    if factor <= 1:
+        return f"{axis} (as in the input)"
+    return f"{axis} (1 per {factor} {unit})"
+
+
 def _names(class_names, k: int) -> list[str]:
     return [str(c) for c in class_names] if class_names is not None else [str(i) for i in range(k)]
 
@@ -130,8 +138,8 @@ def feature_maps_demo(
         axes[0].set_ylabel("mel band")
         image = axes[1].imshow(values, origin="lower", aspect="auto", cmap="viridis")
         axes[1].set_title(f"{layer}, channel {channel}")
-        axes[1].set_xlabel("frame (after pooling)")
-        axes[1].set_ylabel("row (after pooling)")
+        axes[1].set_xlabel(_resolution("frame", x.shape[2], fmap.shape[1], "input frames"))
+        axes[1].set_ylabel(_resolution("row", x.shape[1], fmap.shape[0], "mel bands"))
         fig.colorbar(image, ax=axes[1], pad=0.01, label="activation")
         row, col = np.unravel_index(int(np.argmax(values)), values.shape)
         active = float(np.mean(values > 0))
@@ -209,10 +217,15 @@ def attention_demo(
         fig, axes = plt.subplots(2, 1, figsize=(9, 4.5), sharex=True, layout="constrained",
                                  height_ratios=(2, 1))
         duration = n_frames * hop_seconds
-        axes[0].imshow(x[clip], origin="lower", aspect="auto", cmap="magma",
-                       extent=(0, duration, 0, x.shape[1]))
+        # Each row standardised over time: MFCC's c0 (the frame's energy) is tens of
+        # times larger than c1-c12 and would leave them a flat colour.
+        rows = x[clip] - x[clip].mean(axis=1, keepdims=True)
+        spread = rows.std(axis=1, keepdims=True)
+        rows = rows / np.where(spread > 0, spread, 1.0)
+        axes[0].imshow(rows, origin="lower", aspect="auto", cmap="magma",
+                       extent=(0, duration, -0.5, x.shape[1] - 0.5))
         axes[0].set_ylabel("feature row")
-        axes[0].set_title("input features")
+        axes[0].set_title("input features, each row standardised over time")
         times = (np.arange(weights.shape[1]) + 0.5) * step_seconds
         axes[1].bar(times, weights[clip], width=step_seconds * 0.9, color="tab:orange")
         axes[1].set_xlabel("time (s)")
