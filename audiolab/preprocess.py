@@ -19,6 +19,7 @@ from .validation import (
     MAX_FRAME_LENGTH,
     MAX_VALUES,
     check_array_size,
+    check_bool,
     check_choice,
     check_nonnegative,
     check_positive,
@@ -29,7 +30,7 @@ from .validation import (
     valid_audio,
 )
 
-__all__ = ["trim_silence", "normalize", "pad_or_crop", "spectral_gate", "Standardizer"]
+__all__ = ["trim_silence", "normalize", "pad_or_crop", "spectral_gate", "cmvn", "Standardizer"]
 
 
 def _frame_rms_db(y: NDArray, frame_length: int, hop_length: int) -> NDArray[np.float64]:
@@ -364,6 +365,94 @@ def spectral_gate(
         boundary=True,
     )
     return out[: len(y)].astype(np.float32)
+
+
+def cmvn(
+    features: NDArray[np.floating],
+    *,
+    axis: int = -1,
+    variance: bool = True,
+    eps: float = 1e-8,
+) -> NDArray[np.float32]:
+    """Cepstral mean and variance normalisation: each clip by its own statistics.
+
+    Subtracts from every feature its mean over time, and (with ``variance``)
+    divides by its standard deviation over time. A fixed channel (a
+    microphone, a telephone line) multiplies the spectrum by the same filter
+    in every frame, which adds the same constant to a log-mel band or an MFCC
+    in every frame: the mean over time removes it. Each clip is normalised by
+    itself, so nothing is fitted on other clips and nothing leaks between
+    splits; it complements :class:`Standardizer`, which is fitted on the
+    training split.
+
+    Parameters
+    ----------
+    features : np.ndarray [shape=(..., n_features, n_frames)], floating point
+        MFCCs or log-mel energies of one clip, or of a batch of clips.
+    axis : int
+        The time axis, over which the statistics are taken (default -1):
+        one mean and one standard deviation for every other index.
+    variance : bool
+        Also divide by the standard deviation (CMVN); False only subtracts
+        the mean (CMN).
+    eps : float > 0
+        Added to the standard deviation so that a constant feature does not
+        divide by 0.
+
+    Returns
+    -------
+    np.ndarray [shape=features.shape], float32
+        The normalised features: mean 0 over ``axis`` (and standard
+        deviation 1 with ``variance``, for a feature that is not constant).
+
+    Raises
+    ------
+    ParameterError
+        If ``features`` is not a finite floating-point NumPy array with frames
+        along ``axis``, ``axis`` is not one of its axes, ``variance`` is not a
+        bool, or ``eps`` is not a positive number.
+
+    See Also
+    --------
+    Standardizer : per-feature statistics fitted on the training split.
+    audiolab.features.mfcc, audiolab.features.deltas
+
+    Examples
+    --------
+    >>> mfcc = np.array([[1.0, 2.0, 3.0], [10.0, 10.0, 16.0]])
+    >>> cmvn(mfcc, variance=False)
+    array([[-1.,  0.,  1.],
+           [-2., -2.,  4.]], dtype=float32)
+    >>> np.allclose(cmvn(mfcc + 5.0), cmvn(mfcc))     # a constant offset is removed
+    True
+
+    Taught in lesson 05 (preparing a dataset).
+    """
+    if not isinstance(features, np.ndarray) or not np.issubdtype(features.dtype, np.floating):
+        described = (f"a {features.dtype} array" if isinstance(features, np.ndarray)
+                     else repr(features))
+        raise ParameterError(
+            f"features must be a floating-point NumPy array (..., n_frames), got {described}"
+        )
+    if features.ndim == 0:
+        raise ParameterError("features must have a time axis, got a single number")
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+        raise ParameterError(f"axis must be an integer, got {axis!r}")
+    if not -features.ndim <= axis < features.ndim:
+        raise ParameterError(
+            f"axis={axis} is not an axis of features with shape {features.shape}"
+        )
+    if features.shape[axis] == 0:
+        raise ParameterError(f"features has no frames along axis {axis} (shape {features.shape})")
+    variance = check_bool("variance", variance)
+    eps = check_positive("eps", eps)
+    if not np.all(np.isfinite(features)):
+        raise ParameterError("features contains NaN or infinite values")
+    x = features.astype(np.float64)
+    out = x - x.mean(axis=axis, keepdims=True)
+    if variance:
+        out /= x.std(axis=axis, keepdims=True) + eps
+    return out.astype(np.float32)
 
 
 class Standardizer:

@@ -114,6 +114,7 @@ BASELINES: dict[str, dict] = {
     "preprocess.spectral_gate": dict(y=_Y + _NOISE, sr=_SR, noise_clip=_NOISE, n_fft=512,
                                      hop_length=None, n_std_thresh=1.5, prop_decrease=1.0,
                                      freq_smooth_hz=100.0, time_smooth_ms=40.0),
+    "preprocess.cmvn": dict(features=_X, axis=-1, variance=True, eps=1e-8),
     "preprocess.Standardizer": dict(axis=1, eps=1e-8),
     "augment.snr_db": dict(signal=_Y, noise=_NOISE),
     "augment.add_noise": dict(y=_Y, snr_db=10.0, noise=None, rng=0),
@@ -211,6 +212,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("preprocess.spectral_gate", "prop_decrease"): {"zero"},  # attenuate nothing
     ("preprocess.spectral_gate", "freq_smooth_hz"): {"zero"},  # no smoothing
     ("preprocess.spectral_gate", "time_smooth_ms"): {"zero"},
+    ("preprocess.cmvn", "axis"): {"zero", "negative"},  # a time axis that exists
+    ("preprocess.cmvn", "eps"): _LEVEL,  # a huge eps scales everything towards 0
     ("preprocess.Standardizer", "axis"): {"negative"},  # -1: the last axis
     ("preprocess.Standardizer", "eps"): _LEVEL,
     ("augment.add_noise", "snr_db"): {"zero", "negative"},  # noise as loud; louder

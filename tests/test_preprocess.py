@@ -154,3 +154,65 @@ def test_standardizer_errors(tmp_path):
         preprocess.Standardizer.load(tmp_path / "bad.json")
     with pytest.raises(AudioFileError, match="no such file"):
         preprocess.Standardizer.load(tmp_path / "none.npz")
+
+
+def test_cmvn_matches_scikit_learn_and_normalises_each_clip():
+    from sklearn.preprocessing import scale
+
+    rng = np.random.default_rng(0)
+    batch = rng.normal(loc=5.0, scale=3.0, size=(4, 13, 50))
+    Z = preprocess.cmvn(batch)
+    assert Z.dtype == np.float32 and Z.shape == batch.shape
+    np.testing.assert_allclose(Z.mean(axis=-1), 0, atol=1e-5)
+    np.testing.assert_allclose(Z.std(axis=-1), 1, atol=1e-5)
+    for clip, z in zip(batch, Z, strict=True):  # each clip by its own statistics only
+        np.testing.assert_allclose(z, scale(clip.T).T, atol=1e-5)
+        np.testing.assert_allclose(z, preprocess.cmvn(clip), atol=1e-6)
+    # Frames along another axis, and the mean alone.
+    np.testing.assert_allclose(preprocess.cmvn(batch[0].T, axis=0), Z[0].T, atol=1e-6)
+    centred = preprocess.cmvn(batch, variance=False)
+    np.testing.assert_allclose(centred, batch - batch.mean(axis=-1, keepdims=True), atol=1e-5)
+    # A constant feature becomes 0, not NaN.
+    assert np.all(preprocess.cmvn(np.ones((3, 10))) == 0)
+
+
+def test_cmvn_removes_a_fixed_channel():
+    from scipy import signal
+    from signals import speechlike
+
+    from audiolab import features
+
+    y = speechlike()
+    # A fixed channel: a gentle high-pass, the same filter in every frame.
+    channel = signal.lfilter([1.0, -0.9], [1.0], y).astype(np.float32)
+    a, b = (features.mfcc(y=clip, sr=16000, n_mfcc=13, hop_length=160) for clip in (y, channel))
+    # Exactly: an offset per coefficient is removed by the mean, a scale by the variance.
+    offset, gain = np.linspace(-20, 20, 13)[:, None], np.linspace(0.5, 2, 13)[:, None]
+    np.testing.assert_allclose(preprocess.cmvn(a + offset, variance=False),
+                               preprocess.cmvn(a, variance=False), atol=1e-4)
+    np.testing.assert_allclose(preprocess.cmvn(gain * a + offset), preprocess.cmvn(a), atol=1e-4)
+    # The real filter: most of the difference in the cepstrum was a constant per coefficient.
+    before = np.abs(b - a).mean()
+    after = np.abs(preprocess.cmvn(b, variance=False) - preprocess.cmvn(a, variance=False)).mean()
+    assert after < before / 4
+
+
+def test_cmvn_refuses_bad_input_by_name():
+    with pytest.raises(ParameterError, match="features must be a floating-point"):
+        preprocess.cmvn(np.zeros((3, 4), dtype=int))
+    with pytest.raises(ParameterError, match="features must be a floating-point"):
+        preprocess.cmvn([[1.0, 2.0]])
+    with pytest.raises(ParameterError, match="features must have a time axis"):
+        preprocess.cmvn(np.ones(()))
+    with pytest.raises(ParameterError, match="features has no frames"):
+        preprocess.cmvn(np.zeros((13, 0)))
+    with pytest.raises(ParameterError, match="NaN or infinite"):
+        preprocess.cmvn(np.array([[1.0, np.nan]]))
+    with pytest.raises(ParameterError, match=r"axis=2 is not an axis"):
+        preprocess.cmvn(np.zeros((13, 5)), axis=2)
+    with pytest.raises(ParameterError, match="axis must be an integer"):
+        preprocess.cmvn(np.zeros((13, 5)), axis=None)
+    with pytest.raises(ParameterError, match="variance must be True or False"):
+        preprocess.cmvn(np.zeros((13, 5)), variance="yes")
+    with pytest.raises(ParameterError, match="eps must be positive"):
+        preprocess.cmvn(np.zeros((13, 5)), eps=0)
