@@ -66,6 +66,42 @@ def test_report_checks_the_labels(y_true, y_pred, message):
         evaluate.classification_report(y_true, y_pred, ["a", "b", "c"])
 
 
+@pytest.mark.parametrize("correct, n, confidence", [(89, 100, 0.95), (91, 100, 0.95), (0, 10, 0.95),
+                                                     (10, 10, 0.95), (5, 10, 0.95), (270, 300, 0.9),
+                                                     (1, 3, 0.99)])
+def test_accuracy_interval_is_wilsons(correct, n, confidence):
+    from scipy.stats import binomtest
+
+    reference = binomtest(correct, n).proportion_ci(confidence_level=confidence, method="wilson")
+    lower, upper = evaluate.accuracy_interval(correct, n, confidence=confidence)
+    assert (lower, upper) == pytest.approx((reference.low, reference.high), abs=1e-9)
+    assert 0 <= lower <= correct / n <= upper <= 1
+
+
+def test_accuracy_interval_known_values_and_width():
+    assert evaluate.accuracy_interval(5, 10) == pytest.approx((0.2366, 0.7634), abs=1e-4)   # Wilson 1927
+    assert evaluate.accuracy_interval(0, 10)[0] == 0.0 and evaluate.accuracy_interval(10, 10)[1] == 1.0
+    # lesson 09: 89 and 91 of 100 clips cannot be told apart; the interval narrows as 1 / sqrt(n)
+    a, b = evaluate.accuracy_interval(89, 100), evaluate.accuracy_interval(91, 100)
+    assert a[1] > b[0]
+    wide = np.subtract(*evaluate.accuracy_interval(90, 100)[::-1])
+    narrow = np.subtract(*evaluate.accuracy_interval(900, 1000)[::-1])
+    assert narrow == pytest.approx(wide / np.sqrt(10), rel=0.05)
+    assert np.subtract(*evaluate.accuracy_interval(90, 100, confidence=0.99)[::-1]) > wide
+
+
+@pytest.mark.parametrize("args, message", [
+    ((5, 0), "n must be"), ((11, 10), "correct must be an integer from 0 to n=10"),
+    ((-1, 10), "correct must be"), ((2.5, 10), "correct must be"),
+    ((5, 10, 1.0), "confidence must be"), ((5, 10, 0), "confidence must be"),
+    ((5, 10, "95%"), "confidence must be"),
+])
+def test_accuracy_interval_checks_its_arguments(args, message):
+    correct, n, *rest = args
+    with pytest.raises(ParameterError, match=message):
+        evaluate.accuracy_interval(correct, n, **({"confidence": rest[0]} if rest else {}))
+
+
 def test_format_report_prints_averages_and_a_row_per_class():
     text = evaluate.format_report(evaluate.classification_report([0, 1, 1], [0, 1, 0], ["no", "yes"]))
     lines = text.splitlines()

@@ -1,7 +1,8 @@
 """Evaluating classifiers: metrics, the confusion matrix, and lesson 09's analyses.
 
 - :mod:`audiolab.evaluate.metrics`: :func:`classification_report`,
-  :func:`confusion_matrix`, :func:`format_report`, :func:`evaluate_folder`
+  :func:`confusion_matrix`, :func:`format_report`, :func:`accuracy_interval`
+  (a Wilson confidence interval), :func:`evaluate_folder`
   (lessons 07-08 and the ``audiolab evaluate`` command).
 - :mod:`audiolab.evaluate.analysis`: confusion-matrix plots, ROC and PR
   curves, thresholds, cross-validation, robustness to noise, the
@@ -28,12 +29,13 @@ from .analysis import (
     roc_curves,
     threshold_for,
 )
-from .metrics import classification_report, confusion_matrix, evaluate_folder, format_report
+from .metrics import accuracy_interval, classification_report, confusion_matrix, evaluate_folder, format_report
 
 __all__ = [
     "confusion_matrix",
     "classification_report",
     "format_report",
+    "accuracy_interval",
     "Predictor",
     "KerasPredictor",
     "load_predictor",

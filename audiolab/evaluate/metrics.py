@@ -4,6 +4,8 @@
   accuracy, macro precision / recall / F1, a per-class table and the
   confusion matrix (rows: true class, columns: predicted class);
   :func:`format_report` prints it.
+- :func:`accuracy_interval` gives the Wilson score interval of an accuracy
+  measured on ``n`` clips: how far the true accuracy may lie from it.
 - :func:`evaluate_folder` measures a :class:`~audiolab.predictors.Predictor`
   on a class-per-folder dataset, on the test split ``audiolab train`` made.
   The ``audiolab evaluate`` command is :func:`~audiolab.predictors.load_predictor`,
@@ -30,7 +32,7 @@ from ..errors import AudiolabError, ParameterError
 from ..predictors import Predictor
 from ..validation import check_choice, check_positive_int
 
-__all__ = ["confusion_matrix", "classification_report", "format_report", "evaluate_folder"]
+__all__ = ["confusion_matrix", "classification_report", "format_report", "accuracy_interval", "evaluate_folder"]
 
 
 def _check_label_arrays(y_true: ArrayLike, y_pred: ArrayLike, n_classes: int) -> tuple[NDArray, NDArray]:
@@ -200,6 +202,84 @@ def format_report(report: dict[str, Any], *, digits: int = 3) -> str:
         lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
                                for i, (c, w) in enumerate(zip(row, widths, strict=True))))
     return "\n".join(lines)
+
+
+def accuracy_interval(correct: int, n: int, *, confidence: float = 0.95) -> tuple[float, float]:
+    """The Wilson score interval of an accuracy of ``correct`` out of ``n``.
+
+    A test set is a sample: ``correct / n`` estimates the accuracy the model
+    would have on all the clips like these, and another sample of ``n`` clips
+    would give another figure. The interval holds the true accuracy with the
+    given confidence (if the clips are independent draws). Two accuracies
+    whose intervals overlap widely cannot be told apart on this many clips.
+
+    Wilson's interval, unlike the textbook ``p ± z sqrt(p (1 - p) / n)``,
+    stays inside [0, 1] and is not empty at 0 or ``n`` correct::
+
+        centre = (p + z² / 2n) / (1 + z² / n)
+        half   = z / (1 + z² / n) · sqrt(p (1 - p) / n + z² / 4n²)
+
+    with ``p = correct / n`` and ``z`` the normal quantile for ``confidence``
+    (1.96 for 95 %).
+
+    Parameters
+    ----------
+    correct : int
+        Clips classified correctly, 0 to ``n``.
+    n : int
+        Clips tested.
+    confidence : float
+        Between 0 and 1 (exclusive).
+
+    Returns
+    -------
+    (float, float)
+        The lower and upper bound, 0 <= lower <= correct / n <= upper <= 1.
+
+    Raises
+    ------
+    ParameterError
+        If ``n`` is not a positive integer, ``correct`` is not in 0..n, or
+        ``confidence`` is not strictly between 0 and 1.
+
+    See Also
+    --------
+    classification_report : the accuracy itself.
+
+    Examples
+    --------
+    >>> [round(b, 3) for b in accuracy_interval(89, 100)]
+    [0.814, 0.937]
+    >>> [round(b, 3) for b in accuracy_interval(91, 100)]    # overlaps: no evidence of a difference
+    [0.838, 0.952]
+    >>> [round(b, 3) for b in accuracy_interval(0, 10)]
+    [0.0, 0.278]
+
+    References
+    ----------
+    E. B. Wilson, Probable inference, the law of succession, and statistical
+    inference, JASA 22 (1927). A. Agresti and B. A. Coull, Approximate is
+    better than "exact" for interval estimation of binomial proportions, The
+    American Statistician 52 (1998).
+
+    Taught in lesson 09 (evaluation: robustness to noise).
+    """
+    from statistics import NormalDist
+
+    n = check_positive_int("n", n)
+    if isinstance(correct, bool) or not isinstance(correct, (int, np.integer)) or not 0 <= correct <= n:
+        raise ParameterError(f"correct must be an integer from 0 to n={n}, got {correct!r}")
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float, np.floating)) \
+            or not 0 < confidence < 1:
+        raise ParameterError(f"confidence must be a number between 0 and 1 (exclusive), got {confidence!r}")
+    z = NormalDist().inv_cdf(0.5 + float(confidence) / 2)
+    p = int(correct) / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z / denominator * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    lower = 0.0 if correct == 0 else max(0.0, centre - half)   # exact ends, no 1e-17 from rounding
+    upper = 1.0 if correct == n else min(1.0, centre + half)
+    return float(lower), float(upper)
 
 
 def evaluate_folder(
