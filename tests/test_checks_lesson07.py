@@ -31,15 +31,23 @@ def conv2d_params(in_channels, filters, kernel_size, use_bias=True):
 
 
 def build_small_cnn(input_shape, num_classes, *, padding="same", flatten=False, softmax=True,
-                    names=True, reshape=True):
+                    names=True, reshape=True, activations=("relu", "relu"), separate=()):
     def name(n):
         return n if names else None
 
+    def convolution(x, filters, layer_name, activation, layer):
+        if layer in separate:  # the activation as a layer of its own, right after
+            x = layers.Conv2D(filters, 3, padding=padding, name=name(layer_name))(x)
+            return layers.ReLU()(x) if separate[layer] == "ReLU" else layers.Activation(activation)(x)
+        return layers.Conv2D(filters, 3, padding=padding, activation=activation,
+                             name=name(layer_name))(x)
+
+    separate = dict(separate)
     inputs = keras.Input(shape=input_shape)
     x = layers.Reshape((*input_shape, 1), name=name("to_image"))(inputs) if reshape else inputs
-    x = layers.Conv2D(8, 3, padding=padding, activation="relu", name=name("conv1"))(x)
+    x = convolution(x, 8, "conv1", activations[0], 1)
     x = layers.MaxPooling2D(2, name=name("pool1"))(x)
-    x = layers.Conv2D(16, 3, padding=padding, activation="relu", name=name("conv2"))(x)
+    x = convolution(x, 16, "conv2", activations[1], 2)
     if flatten:
         x = layers.Flatten(name=name("global_pool"))(x)
     else:
@@ -86,7 +94,7 @@ def test_keras_and_sklearn_agree_with_the_references():
 
 
 def test_not_attempted_and_not_a_function():
-    for check in (checks.q1, checks.q2, checks.q3, checks.q4):
+    for check in (checks.q1, checks.q2, checks.q3, checks.q4, checks.q6):
         assert check.run(None).outcome is Outcome.NOT_ATTEMPTED
 
         def placeholder(*args, **kwargs):
@@ -165,3 +173,114 @@ def test_q4_mistakes():
           "number of correct predictions")
     wrong(checks.q4, lambda t, p, k: (np.mean(t == p), accuracy_and_confusion(t, p, int(max(t.max(), p.max())) + 1)[1]),
           "n_classes rows and columns")
+
+
+def test_q3_activations_as_arguments_or_layers():
+    for separate in ({1: "ReLU"}, {2: "Activation"}, {1: "Activation", 2: "ReLU"}):
+        result = checks.q3.run(lambda s, k, separate=separate: build_small_cnn(s, k, separate=separate))
+        assert result.correct, (separate, str(result))
+
+
+def test_q3_activation_mistakes():
+    # No activation at all: the network is one linear map, and the check says so.
+    message = wrong(checks.q3, lambda s, k: build_small_cnn(s, k, activations=(None, None)),
+                    "layer 'conv1' has no activation", "one linear map", "Neither convolution")
+    assert "activation='relu'" in message
+    wrong(checks.q3, lambda s, k: build_small_cnn(s, k, activations=("relu", None)),
+          "layer 'conv2' has no activation", "one linear map")
+    wrong(checks.q3, lambda s, k: build_small_cnn(s, k, activations=("sigmoid", "relu")),
+          "layer 'conv1' is followed by the activation 'sigmoid'", "asks for 'relu'")
+    wrong(checks.q3, lambda s, k: build_small_cnn(s, k, activations=("relu", "linear"),
+                                                   separate={2: "Activation"}),
+          "layer 'conv2' has no activation")
+    # Without the softmax too, the first problem in the list is reported.
+    wrong(checks.q3, lambda s, k: build_small_cnn(s, k, activations=(None, None), softmax=False),
+          "layer 'conv1' has no activation")
+
+
+# q6: the learner fixes a training run; the check scores the model on speakers it never saw.
+
+
+def digit_cnn(X_train, *, filters=(8, 16, 32), normalization=True, classes=10):
+    return __import__("audiolab.models", fromlist=["build_cnn"]).build_cnn(
+        X_train.shape[1:], classes, filters=filters, normalization=X_train if normalization else None)
+
+
+def fitted(model, X_train, y_train, *, learning_rate=3e-3, epochs=20):
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(X_train, y_train, epochs=epochs, batch_size=32, verbose=0)
+    return model
+
+
+def train_digit_cnn(X_train, y_train, X_val, y_val):
+    """The solution notebook's answer."""
+    model = digit_cnn(X_train)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=3e-3),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(X_train, y_train, validation_data=(X_val, y_val), epochs=20, batch_size=32, verbose=0)
+    return model
+
+
+def test_q6_held_out_speakers_are_new_and_data_is_copied():
+    arguments, X_test, y_test, class_names = checks.q6._load()
+    X_train, y_train, X_val, y_val = arguments
+    assert X_train.shape == (400, 40, 101) and X_val.shape == (50, 40, 101)
+    assert X_test.shape == (250, 40, 101) and len(y_test) == 250 and len(class_names) == 10
+    assert np.bincount(y_test, minlength=10).min() >= 20
+    # no held-out clip is one of the clips the learner's function gets
+    seen = {x.tobytes() for x in np.concatenate([X_train, X_val])}
+    assert not any(x.tobytes() in seen for x in X_test)
+
+    def spoil(X_train, y_train, X_val, y_val):
+        X_train[:] = 0
+        y_train[:] = 0
+        return None
+
+    wrong(checks.q6, spoil, "should return the trained keras.Model")
+    assert np.any(checks.q6._load()[0][0] != 0)
+
+
+def test_q6_untrained_and_broken_models_fail_with_their_reason():
+    message = wrong(checks.q6, lambda X, y, Xv, yv: digit_cnn(X), "about chance (0.10)",
+                    "has not learned", "model.fit")
+    assert checks.q6.last.message == message and checks.q6.accuracy < 0.2
+    # the task's first attempt: learning rate 1.0, two epochs, raw features
+    wrong(checks.q6, lambda X, y, Xv, yv: fitted(digit_cnn(X, normalization=False), X, y,
+                                                 learning_rate=1.0, epochs=2),
+          "not learned", "learning rate of 1.0")
+
+
+def test_q6_wrong_returns_shapes_and_nan():
+    wrong(checks.q6, lambda X, y, Xv, yv: (digit_cnn(X), None), "return the trained model alone")
+    wrong(checks.q6, lambda X, y, Xv, yv: "model", "should return the trained keras.Model")
+    wrong(checks.q6, lambda X, y, Xv, yv: digit_cnn(X[:, :20]), "cannot read features of shape (40, 101)")
+    wrong(checks.q6, lambda X, y, Xv, yv: digit_cnn(X, classes=4), "should output 10 class probabilities")
+    wrong(checks.q6, lambda X, y, Xv, yv: X[len(X)], "raised IndexError")
+
+    def blown_up(X, y, Xv, yv):
+        model = digit_cnn(X)
+        layer = model.get_layer("classifier")
+        layer.set_weights([np.full_like(w, np.nan) for w in layer.get_weights()])
+        return model
+
+    wrong(checks.q6, blown_up, "outputs NaN", "learning rate far too large")
+
+
+@pytest.mark.slow
+def test_q6_too_few_epochs_and_too_slow():
+    message = wrong(checks.q6, lambda X, y, Xv, yv: fitted(digit_cnn(X), X, y, epochs=2),
+                    "started to learn but not enough", "more epochs")
+    assert 0.2 <= checks.q6.accuracy < 0.85, message
+    slow = checks.TrainingCheck(name="train_digit_cnn", hints=[], solution="", data=checks.q6._load,
+                                target=0.85, held_out="the test clips", time_limit=0.5)
+    wrong(slow, lambda X, y, Xv, yv: fitted(digit_cnn(X), X, y, epochs=2),
+          "more than the 0 s a Binder CPU can spare", "fewer epochs")
+
+
+@pytest.mark.slow
+def test_q6_solution_passes_with_a_margin():
+    result = checks.q6.run(train_digit_cnn)
+    assert result.correct, str(result)
+    assert checks.q6.accuracy >= checks.q6.target + 0.05, str(result)
+    assert checks.q6.seconds < checks.q6.time_limit / 2, str(result)
