@@ -29,7 +29,13 @@ from .analysis import (
     roc_curves,
     threshold_for,
 )
-from .metrics import accuracy_interval, classification_report, confusion_matrix, evaluate_folder, format_report
+from .metrics import (
+    accuracy_interval,
+    classification_report,
+    confusion_matrix,
+    evaluate_folder,
+    format_report,
+)
 
 __all__ = [
     "confusion_matrix",
