@@ -66,7 +66,7 @@ def test_the_references_agree_with_keras():
 
 
 def test_not_attempted_and_not_a_function():
-    for check in (checks.q1, checks.q2, checks.q3):
+    for check in (checks.q1, checks.q2, checks.q3, checks.q5):
         assert check.run(None).outcome is Outcome.NOT_ATTEMPTED
 
         def placeholder(*args, **kwargs):
@@ -139,3 +139,98 @@ def test_a_missing_permute_reads_the_wrong_axis():
                                                  name="classifier")(x))
 
     wrong(checks.q3, no_permute, "'to_sequence' is a Reshape")
+
+
+# q5: the learner makes a GRU learn; the check scores the model on speakers it never saw.
+
+
+def digit_gru(X_train, *, permute=True, normalize=True, sequences=True, pool="max", units=32,
+              cell=layers.GRU, bidirectional=False, classes=10):
+    inputs = keras.Input(shape=X_train.shape[1:])
+    x = layers.Permute((2, 1))(inputs) if permute else inputs
+    if normalize:
+        norm = layers.Normalization(axis=-1)
+        norm.adapt(X_train.transpose(0, 2, 1) if permute else X_train)
+        x = norm(x)
+    if cell is not None:
+        recurrent = cell(units, return_sequences=sequences)
+        x = layers.Bidirectional(recurrent)(x) if bidirectional else recurrent(x)
+    if cell is None or sequences:
+        x = layers.GlobalMaxPooling1D()(x) if pool == "max" else layers.GlobalAveragePooling1D()(x)
+    return keras.Model(inputs, layers.Dense(classes, activation="softmax")(x))
+
+
+def fitted(model, X_train, y_train, *, learning_rate=3e-3, epochs=20):
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(X_train, y_train, epochs=epochs, batch_size=32, verbose=0)
+    return model
+
+
+def train_digit_gru(X_train, y_train, X_val, y_val):
+    """The solution notebook's answer."""
+    norm = layers.Normalization(axis=-1)
+    norm.adapt(X_train.transpose(0, 2, 1))
+    inputs = keras.Input(shape=X_train.shape[1:])
+    x = layers.Permute((2, 1))(inputs)
+    x = norm(x)
+    x = layers.GRU(32, return_sequences=True)(x)
+    x = layers.GlobalMaxPooling1D()(x)
+    outputs = layers.Dense(10, activation="softmax")(x)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=3e-3),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(X_train, y_train, validation_data=(X_val, y_val), epochs=20, batch_size=32, verbose=0)
+    return model
+
+
+def test_q5_data_are_mfcc_of_new_speakers():
+    arguments, X_test, y_test, class_names = checks.q5._load()
+    X_train, y_train, X_val, y_val = arguments
+    assert X_train.shape == (400, 13, 101) and X_val.shape == (50, 13, 101)
+    assert X_test.shape == (250, 13, 101) and len(y_test) == 250 and len(class_names) == 10
+    seen = {x.tobytes() for x in np.concatenate([X_train, X_val])}
+    assert not any(x.tobytes() in seen for x in X_test)
+
+
+def test_q5_diagnoses_what_the_layers_show():
+    X = np.zeros((4, 13, 101), dtype="float32")
+    assert "13 time steps of 101" in checks._diagnose_gru(digit_gru(X, permute=False, normalize=False))
+    assert "after the last of the 101" in checks._diagnose_gru(digit_gru(X, sequences=False))
+    assert "after the last of the 101" in checks._diagnose_gru(
+        digit_gru(X, sequences=False, bidirectional=True))
+    assert "no recurrent layer" in checks._diagnose_gru(digit_gru(X, cell=None))
+    for model in (digit_gru(X), digit_gru(X, cell=layers.LSTM, bidirectional=True)):
+        assert checks._diagnose_gru(model) is None
+
+
+def test_q5_wrong_returns_and_untrained_models():
+    wrong(checks.q5, lambda X, y, Xv, yv: (digit_gru(X), None), "return the trained model alone")
+    wrong(checks.q5, lambda X, y, Xv, yv: digit_gru(X, classes=4), "should output 10 class probabilities")
+    wrong(checks.q5, lambda X, y, Xv, yv: digit_gru(X[:, :, :50]), "cannot read features of shape (13, 101)")
+    message = wrong(checks.q5, lambda X, y, Xv, yv: digit_gru(X), "has not learned", "model.fit")
+    assert "learning rate of 1.0" not in message  # lesson 07's advice is not repeated here
+
+
+@pytest.mark.slow
+def test_q5_the_first_attempt_and_half_fixes_fail_with_their_reason():
+    # the task's first attempt: the GRU reads the 13 coefficients as time steps
+    wrong(checks.q5, lambda X, y, Xv, yv: fitted(digit_gru(X, permute=False, normalize=False,
+                                                           sequences=False), X, y),
+          "13 time steps of 101", "layers.Permute((2, 1))")
+    assert checks.q5.accuracy < 0.5
+    # time first, but only the last state reaches the classifier
+    wrong(checks.q5, lambda X, y, Xv, yv: fitted(digit_gru(X, sequences=False), X, y),
+          "after the last of the 101 frames", "return_sequences=True")
+    assert checks.q5.accuracy < 0.85
+    # the right layers, far too few epochs
+    wrong(checks.q5, lambda X, y, Xv, yv: fitted(digit_gru(X), X, y, epochs=1),
+          "not enough", "Normalization")
+
+
+@pytest.mark.slow
+def test_q5_solution_passes_with_a_margin():
+    result = checks.q5.run(train_digit_gru)
+    assert result.correct, str(result)
+    assert checks.q5.accuracy >= checks.q5.target + 0.05, str(result)
+    assert checks.q5.seconds < checks.q5.time_limit / 2, str(result)

@@ -603,6 +603,14 @@ class TrainingCheck(Check):
         Seconds the learner's function may take (a Binder CPU's share).
     seed : int
         Seed for the learner's function (initial weights, shuffling, dropout).
+    not_learning : str, optional
+        Advice when the model is about chance (after "has not learned anything").
+    not_enough : str, optional
+        Advice when the model learned something but not enough.
+    diagnose : callable, optional
+        ``diagnose(model) -> str | None``: a task's own reason for a model
+        that misses the target (e.g. a layer reading the wrong axis), said
+        before the general advice.
 
     Attributes
     ----------
@@ -611,8 +619,22 @@ class TrainingCheck(Check):
         when the function did not return a usable model).
     """
 
-    def __init__(self, *, name, hints, solution, data, target, held_out, time_limit=60.0, seed=0):
+    #: Lesson 07's advice for a model that learned nothing.
+    NOT_LEARNING = ("Is it trained at all (model.fit)? Watch the training loss (verbose=2): stuck "
+                    "at ln({n_classes}) = {ln:.2f} or jumping about means the steps are far too "
+                    "large (a learning rate of 1.0 throws the weights past every minimum; Adam "
+                    "works with about 0.001 to 0.003).")
+    #: Lesson 07's advice for a model that learned too little.
+    NOT_ENOUGH = ("Train for more epochs, check the learning rate, and standardise the features "
+                  "inside the model (models.build_cnn(..., normalization=X_train)): the check "
+                  "feeds it raw log-mel features.")
+
+    def __init__(self, *, name, hints, solution, data, target, held_out, time_limit=60.0, seed=0,
+                 not_learning=NOT_LEARNING, not_enough=NOT_ENOUGH, diagnose=None):
         super().__init__(name=name, hints=hints, solution=solution)
+        self.not_learning = not_learning
+        self.not_enough = not_enough
+        self.diagnose = diagnose
         self.data = data
         self.target = float(target)
         self.held_out = held_out
@@ -698,6 +720,9 @@ class TrainingCheck(Check):
                           f"epochs or a smaller model.")
         if accuracy >= self.target:
             return Result(Outcome.CORRECT, f"{self.name} works: {figures}.")
+        reason = self.diagnose(model) if self.diagnose is not None else None
+        if reason:
+            return Result(Outcome.INCORRECT, f"{figures}. {reason}")
         chance = 1 / n_classes
         predicted = np.argmax(p_test, axis=1)
         top = np.bincount(predicted, minlength=n_classes)
@@ -709,11 +734,8 @@ class TrainingCheck(Check):
                              f"{top.max() / len(predicted):.0%} of the clips.")
             return Result(Outcome.INCORRECT,
                           f"{figures}: about chance ({chance:.2f}), so the model has not learned "
-                          f"anything.{one_class} Is it trained at all (model.fit)? Watch the "
-                          f"training loss (verbose=2): stuck at ln({n_classes}) = "
-                          f"{math.log(n_classes):.2f} or jumping about means the steps are far "
-                          f"too large (a learning rate of 1.0 throws the weights past every "
-                          f"minimum; Adam works with about 0.001 to 0.003).")
+                          f"anything.{one_class} "
+                          + self.not_learning.format(n_classes=n_classes, ln=math.log(n_classes)))
         if train_accuracy - accuracy > 0.15 and train_accuracy >= 0.9:
             return Result(Outcome.INCORRECT,
                           f"{figures}, but {train_accuracy:.2f} on its own training clips: it "
@@ -721,18 +743,16 @@ class TrainingCheck(Check):
                           f"(dropout), use a smaller model, or stop at the best validation epoch.")
         return Result(Outcome.INCORRECT,
                       f"{figures}, and {train_accuracy:.2f} on its training clips: it has "
-                      f"started to learn but not enough. Train for more epochs, check the "
-                      f"learning rate, and standardise the features inside the model "
-                      f"(models.build_cnn(..., normalization=X_train)): the check feeds it raw "
-                      f"log-mel features.")
+                      f"started to learn but not enough. {self.not_enough}")
 
 
-def _digits_for_training():
+def _digits_for_training(kind: str = "logmel"):
     """Exercise 07's data: features of the training and validation clips, and a held-out set.
 
     The held-out set is the test split of the digits (5 speakers) and 200
     clips of 20 more synthetic speakers (another seed): no clip of a speaker
-    the learner's function sees.
+    the learner's function sees. ``kind`` is the feature kind (exercise 08
+    trains on ``"mfcc"``).
     """
     from .. import datasets, features
 
@@ -741,8 +761,8 @@ def _digits_for_training():
                                 progress=False)
     if list(more.class_names) != list(data.class_names):  # pragma: no cover - same vocabulary
         raise RuntimeError("the two digit sets disagree on the class names")
-    X = features.extract_batch(data.clips, data.sr)
-    X_more = features.extract_batch(more.clips, more.sr)
+    X = features.extract_batch(data.clips, data.sr, kind=kind)
+    X_more = features.extract_batch(more.clips, more.sr, kind=kind)
     train_, val, test = (data.split == name for name in ("train", "val", "test"))
     arguments = (X[train_], data.labels[train_], X[val], data.labels[val])
     X_test = np.concatenate([X[test], X_more])

@@ -6,18 +6,22 @@
 - ``q3``: ``build_gru_classifier(input_shape, num_classes)``, a Keras RNN with
   given layer names, checked by its shapes and parameter count.
 - ``q4``: explain the comparison of CNN, RNN and CRNN.
+- ``q5``: ``train_digit_gru(X_train, y_train, X_val, y_val)``, make a GRU on MFCC
+  sequences learn; the trained model is scored on speakers it never heard.
 
-Keras is imported only when ``q3`` checks a model.
+Keras is imported only when ``q3`` checks a model or ``q5`` trains one.
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .core import Case, ExplainCheck, FunctionCheck, Mistake
-from .lesson07 import LayerSpec, ModelCheck
+from .lesson07 import LayerSpec, ModelCheck, TrainingCheck, _digits_for_training
 
-__all__ = ["q1", "q2", "q3", "q4"]
+__all__ = ["q1", "q2", "q3", "q4", "q5"]
 
 
 # ---------------------------------------------------------------------------
@@ -268,4 +272,96 @@ q4 = ExplainCheck(
     cost. For a short keyword on a small device the CNN (or CRNN) is the usual choice; RNNs
     shine on long or streaming inputs, where their state carries context from step to step.
     """,
+)
+
+
+# ---------------------------------------------------------------------------
+# q5: a GRU that does not learn, fixed; scored on unseen speakers
+# ---------------------------------------------------------------------------
+
+_RECURRENT = ("GRU", "LSTM", "SimpleRNN")
+
+
+def _recurrent_layers(model):
+    """The recurrent layers of a model, in order, as (layer, the recurrent cell's layer)."""
+    found = []
+    for layer in model.layers:
+        inner = getattr(layer, "forward_layer", None) or getattr(layer, "layer", None)
+        if type(layer).__name__ in _RECURRENT:
+            found.append((layer, layer))
+        elif inner is not None and type(inner).__name__ in _RECURRENT:
+            found.append((layer, inner))
+    return found
+
+
+def _diagnose_gru(model) -> str | None:
+    """Why a recurrent model of exercise 08 misses the target, when its layers show it."""
+    found = _recurrent_layers(model)
+    if not found:
+        return ("The model has no recurrent layer: the task is to make a GRU learn "
+                "(layers.GRU, read along time).")
+    first, _ = found[0]
+    try:
+        steps = first.input.shape[1]
+    except (AttributeError, ValueError):  # pragma: no cover - a layer used twice
+        steps = None
+    if steps == 13:
+        return ("Its GRU reads 13 time steps of 101 numbers each: the 13 MFCC coefficients, "
+                "not the 101 frames. Keras's recurrent layers take (steps, features per step) "
+                "and the features come as (13, 101); put time first with "
+                "layers.Permute((2, 1)) before the GRU.")
+    last, cell = found[-1]
+    if not getattr(cell, "return_sequences", False) and steps and steps > 20:
+        return (f"The classifier sees only the GRU's state after the last of the {steps} "
+                f"frames; the word is a short part of the clip, and the silence and noise after "
+                f"it overwrite much of what the state held. Keep the output of every step "
+                f"(return_sequences=True) and pool over time (layers.GlobalMaxPooling1D, or "
+                f"the attention pooling of task 2), so the classifier sees the frames where "
+                f"the word is.")
+    return None
+
+
+q5 = TrainingCheck(
+    name="train_digit_gru",
+    hints=[
+        "Check the shapes first: model.summary() shows how many time steps the GRU reads. "
+        "The MFCC come as (13 coefficients, 101 frames); a recurrent layer takes (steps, "
+        "features per step).",
+        "layers.Permute((2, 1)) puts the 101 frames first. A GRU without return_sequences "
+        "returns its state after the last frame only, long after the word has ended: keep "
+        "every step's output and pool over time. MFCC c0 is in the hundreds, c12 near 1: a "
+        "Normalization layer adapted on the training frames puts them on one scale.",
+        "Permute((2, 1)); Normalization(axis=-1) adapted on X_train.transpose(0, 2, 1); "
+        "GRU(32, return_sequences=True); GlobalMaxPooling1D(); Dense(10, softmax); "
+        "Adam(3e-3), 20 epochs: about 10 s.",
+    ],
+    solution="""
+    def train_digit_gru(X_train, y_train, X_val, y_val):
+        norm = layers.Normalization(axis=-1)              # one mean and spread per coefficient
+        norm.adapt(X_train.transpose(0, 2, 1))            # fitted on the training frames only
+        inputs = keras.Input(shape=X_train.shape[1:])     # (13 MFCC, 101 frames)
+        x = layers.Permute((2, 1))(inputs)                # time first: 101 steps of 13
+        x = norm(x)
+        x = layers.GRU(32, return_sequences=True)(x)      # an output for every frame
+        x = layers.GlobalMaxPooling1D()(x)                # the strongest response, wherever it is
+        outputs = layers.Dense(10, activation="softmax")(x)
+        model = keras.Model(inputs, outputs)
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=3e-3),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.fit(X_train, y_train, validation_data=(X_val, y_val),
+                  epochs=20, batch_size=32, verbose=0)
+        return model
+    """,
+    data=functools.partial(_digits_for_training, "mfcc"),
+    target=0.85,
+    held_out="250 clips of 25 speakers",
+    time_limit=60.0,
+    seed=0,
+    not_learning=("Is it trained at all (model.fit)? Watch the training loss (verbose=2): it "
+                  "should fall from ln({n_classes}) = {ln:.2f} towards 0. Adam works with a "
+                  "learning rate of about 0.001 to 0.003."),
+    not_enough=("Train for more epochs, check the learning rate, and put the MFCC on one scale "
+                "(a layers.Normalization adapted on the training frames): c0 is in the "
+                "hundreds, the last coefficients near 1."),
+    diagnose=_diagnose_gru,
 )
