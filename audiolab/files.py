@@ -5,7 +5,7 @@ manifests) goes through :func:`atomic_write`: the content is written to a
 hidden temporary file in the same folder, then renamed over the target, so an
 interrupted write never leaves half a file behind and a reader sees either
 the old file or the new one. :func:`to_json` turns NumPy values, tuples and
-paths into plain JSON.
+paths into plain JSON. :func:`why_missing` says why a path is not there.
 
 This module is the lowest layer of the package: it imports nothing from
 audiolab.
@@ -14,6 +14,7 @@ audiolab.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import uuid
@@ -23,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["atomic_write", "json_ready", "to_json"]
+__all__ = ["atomic_write", "json_ready", "to_json", "why_missing"]
 
 
 @contextlib.contextmanager
@@ -84,3 +85,18 @@ def json_ready(value: Any) -> Any:
 def to_json(value: Any) -> str:
     """``value`` as indented JSON with sorted keys (see :func:`json_ready`)."""
     return json.dumps(json_ready(value), indent=2, sort_keys=True)
+
+
+def why_missing(path: Path, what: str = "file") -> str:
+    """Why ``path``, which ``exists()`` calls missing, is not there: ``no such file``, or a link's fault.
+
+    A symbolic link loop or a link to nothing are named as such, not as a missing file.
+    """
+    try:
+        os.stat(path)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "a symbolic link loop (the links point at each other)"
+    if path.is_symlink():
+        return f"a symbolic link to {os.readlink(path)}, which does not exist"
+    return f"no such {what}"

@@ -49,7 +49,6 @@ the package's.
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -58,6 +57,7 @@ from typing import Any
 
 from ..augment import STRENGTHS as AUGMENT_STRENGTHS
 from ..errors import AudiolabError
+from ..files import why_missing
 from ..modelfile import MODEL_KINDS, QUANTIZATIONS
 from ..validation import (
     check_nonnegative_int,
@@ -272,18 +272,6 @@ def c_identifier(name: str) -> ArgumentType:
     return convert
 
 
-def _why_missing(path: Path, what: str) -> str:
-    """``no such audio file``, or that ``path`` is a symbolic link loop or a link to nothing."""
-    try:
-        os.stat(path)
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            return "a symbolic link loop (the links point at each other)"
-    if path.is_symlink():
-        return f"a symbolic link to {os.readlink(path)}, which does not exist"
-    return f"no such {what}"
-
-
 def _a(what: str) -> str:
     return f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
 
@@ -312,7 +300,7 @@ def existing_file(what: str) -> ArgumentType:
     def convert(text: str) -> str:
         path = Path(text).expanduser()
         if not path.exists():
-            raise AudiolabError(f"{path}: {_why_missing(path, what)}")
+            raise AudiolabError(f"{path}: {why_missing(path, what)}")
         if path.is_dir():
             raise AudiolabError(f"{path}: is a folder, not {_a(what)}")
         return text
@@ -337,7 +325,7 @@ def existing_folder(what: str) -> ArgumentType:
     def convert(text: str) -> str:
         path = Path(text).expanduser()
         if not path.exists():
-            raise AudiolabError(f"{path}: {_why_missing(path, what)}")
+            raise AudiolabError(f"{path}: {why_missing(path, what)}")
         if not path.is_dir():
             raise AudiolabError(f"{path}: is a file, not {_a(what)}")
         return text

@@ -368,21 +368,6 @@ def _judge(target: Path, *, format: str, parameters: Mapping[str, Any],
 # --------------------------------------------------------------------------
 
 
-def why_missing(path: Path, what: str = "file") -> str:
-    """Why ``path``, which ``exists()`` calls missing, is not there: ``no such folder``, or a link's fault.
-
-    A symbolic link loop or a link to nothing are named as such, not as a missing file.
-    """
-    try:
-        os.stat(path)
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            return "a symbolic link loop (the links point at each other)"
-    if path.is_symlink():
-        return f"a symbolic link to {os.readlink(path)}, which does not exist"
-    return f"no such {what}"
-
-
 def existing_parent(path: Path) -> Path:
     """The nearest folder that exists at or above ``path`` (where its files will go)."""
     current = path.absolute()

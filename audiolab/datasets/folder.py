@@ -30,10 +30,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import AudioFileError, AudiolabWarning, ParameterError
+from ..files import why_missing
 from ..io import AUDIO_EXTENSIONS, info, load
 from ..preprocess import pad_or_crop
 from ..validation import check_choice, check_positive, check_positive_int
-from ._common import DatasetError, PathLike, auto_progress, progress_bar, why_missing
+from ._common import DatasetError, PathLike, auto_progress, progress_bar
 
 __all__ = ["AudioDataset", "load_folder", "load_folder_with_notes", "SPLITS"]
 
