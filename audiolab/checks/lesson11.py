@@ -5,15 +5,30 @@
 - ``q3``: ``smooth_posteriors(posteriors, n)``, a causal moving average over windows.
 - ``q4``: ``hex_lines(data, per_line)``, the body of a C array for microcontrollers.
 - ``q5``: explain why int8 loses so little accuracy, and where it would lose more.
+- ``q6``: ``quantize_int8(model, X_train)``, fix a full-int8 conversion calibrated with
+  the wrong data; the learner's ``.tflite`` bytes are run by the LiteRT interpreter on
+  speakers the model never heard and must stay close to the float model.
+
+TensorFlow is imported only when ``q6`` trains its float model and runs the learner's.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .core import Case, ExplainCheck, FunctionCheck, Mistake
+from .core import (
+    Case,
+    ExplainCheck,
+    FunctionCheck,
+    Mistake,
+    Outcome,
+    Result,
+    _is_not_attempted,
+    describe,
+)
+from .lesson07 import TrainingCheck, _digits_for_training
 
-__all__ = ["q1", "q2", "q3", "q4", "q5"]
+__all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "QuantizationCheck"]
 
 
 # ---------------------------------------------------------------------------
@@ -335,4 +350,174 @@ q5 = ExplainCheck(
     dynamic range such as a power spectrum (ten orders of magnitude): that is why
     the log-mel front end stays in float and only the classifier is quantised.
     """,
+)
+
+
+# ---------------------------------------------------------------------------
+# q6: full-int8 quantisation calibrated with the right data
+# ---------------------------------------------------------------------------
+
+
+def _placeholder(function) -> bool:
+    """True when a function's body is only ``raise NotImplementedError`` (an exercise's blank)."""
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    if not tree.body or not isinstance(tree.body[0], ast.FunctionDef):
+        return False
+    body = [node for node in tree.body[0].body
+            if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
+    if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
+        return False
+    raised = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
+    return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
+
+
+class QuantizationCheck(TrainingCheck):
+    """A "quantise this model" task: the learner's ``.tflite`` bytes, run on held-out clips.
+
+    ``data() -> ((model, X_train), X_test, y_test, class_names)``, as for
+    :class:`~audiolab.checks.lesson07.TrainingCheck`; the float model's
+    accuracy on the held-out clips is measured once. The learner's function
+    gets the float model and the training features and returns the bytes of a
+    full-integer model (int8 input and output); it passes when its accuracy on
+    the held-out clips is at most ``margin`` below the float model's.
+
+    Attributes
+    ----------
+    float_accuracy : float or None
+        The float model's accuracy on the held-out clips (after the first run).
+    """
+
+    def __init__(self, *, margin: float, **kwargs) -> None:
+        super().__init__(target=0.0, **kwargs)
+        self.margin = float(margin)
+        self.float_accuracy: float | None = None
+
+    def _run(self, function):
+        if _is_not_attempted(function):
+            return Result(Outcome.NOT_ATTEMPTED, f"write {self.name} and pass it to check().")
+        if not callable(function):
+            return Result(Outcome.INCORRECT,
+                          f"check() expects your function itself, e.g. check({self.name}), "
+                          f"not {describe(function)}")
+        if _placeholder(function):  # not attempted: do not train the float model for nothing
+            return Result(Outcome.NOT_ATTEMPTED,
+                          f"replace the `raise NotImplementedError` in {self.name} with your code.")
+        import time
+
+        from .. import features, predictors
+        from ..errors import AudiolabError
+        from ..quiet import silenced
+
+        with silenced():  # the LiteRT runtime's start-up note
+            import ai_edge_litert.interpreter  # noqa: F401
+
+        (model, X_train), X_test, y_test, class_names = self._load()
+        if self.float_accuracy is None:
+            p_float = np.asarray(model.predict(X_test, batch_size=64, verbose=0))
+            self.float_accuracy = float(np.mean(np.argmax(p_float, axis=1) == y_test))
+        start = time.perf_counter()
+        try:
+            flat = function(model, X_train.copy())
+        except NotImplementedError:
+            return Result(Outcome.NOT_ATTEMPTED,
+                          f"replace the `raise NotImplementedError` in {self.name} with your code.")
+        except Exception as error:  # the learner's code: report it
+            return Result(Outcome.INCORRECT,
+                          f"{self.name}(model, X_train) raised {type(error).__name__}: {error}")
+        seconds = time.perf_counter() - start
+        if not isinstance(flat, (bytes, bytearray)):
+            return Result(Outcome.INCORRECT,
+                          f"{self.name} returned {describe(flat)}, but it should return the "
+                          f".tflite model as bytes (what deploy.to_tflite returns).")
+        metadata = {"class_names": list(class_names), "sr": 16000, "n_samples": 16000,
+                    "features": dict(features.SPEECH_FEATURES)}
+        try:
+            tflite = predictors.TFLitePredictor(bytes(flat), metadata=metadata)
+        except AudiolabError as error:
+            return Result(Outcome.INCORRECT, f"the bytes {self.name} returned are not a usable "
+                                             f"TFLite model for these features: {error}")
+        if not tflite.quantized:
+            return Result(Outcome.INCORRECT,
+                          "the model takes float32 input: that is a float or dynamic-range "
+                          "conversion (int8 weights, float activations). Full-integer "
+                          "quantisation, which a microcontroller needs, is "
+                          "deploy.to_tflite(model, quantize='int8', representative_data=...).")
+        p_test = tflite.predict_features(X_test)
+        self.seconds = seconds
+        self.accuracy = accuracy = float(np.mean(np.argmax(p_test, axis=1) == y_test))
+        drop = self.float_accuracy - accuracy
+        figures = (f"the int8 model reaches {accuracy:.2f} on {self.held_out} the model never "
+                   f"heard, the float model {self.float_accuracy:.2f} (at most {self.margin:.2f} "
+                   f"lower counts)")
+        if seconds > self.time_limit:
+            return Result(Outcome.INCORRECT,
+                          f"{self.name} took {seconds:.0f} s, more than the {self.time_limit:.0f} s "
+                          f"a Binder CPU can spare: calibrate on 100-200 clips, not more.")
+        if drop <= self.margin:
+            return Result(Outcome.CORRECT, f"{self.name} works: {figures}.")
+        scale, zero_point = tflite.input_details["quantization"]
+        low, high = (-128 - zero_point) * scale, (127 - zero_point) * scale
+        data_low, data_high = np.percentile(X_train, [1, 99])
+        span = (f"The int8 input covers {low:.1f} to {high:.1f}, while the training features "
+                f"(log-mel in dB) lie between {data_low:.1f} and {data_high:.1f}")
+        covered = max(0.0, min(high, data_high) - max(low, data_low)) / (data_high - data_low)
+        if accuracy < 1 / len(class_names) + 0.1 or covered < 0.8:
+            return Result(Outcome.INCORRECT,
+                          f"{figures}. {span}: the scales were calibrated on data that do not look "
+                          f"like the model's input, so real clips are clipped or crushed into a "
+                          f"few steps. The representative data must be real training features "
+                          f"such as X_train[:200], exactly what the model is fed (not random "
+                          f"numbers, zeros or rescaled features).")
+        return Result(Outcome.INCORRECT,
+                      f"{figures}. The calibration saw too little: with a few clips the range of "
+                      f"each activation is underestimated and louder or other speakers' clips "
+                      f"are clipped. Use 100-200 training clips of every class "
+                      f"(X_train[:200]).")
+
+
+def _float_model_and_data():
+    """Exercise 11's data: exercise 07's CNN, trained here, its training features, held-out clips."""
+    from .. import models, train
+    from ..quiet import import_keras
+
+    keras = import_keras()  # without TensorFlow's start-up banner
+
+    arguments, X_test, y_test, class_names = _digits_for_training()
+    X_train, y_train = arguments[0], arguments[1]
+    with train.seeded(0):
+        model = models.build_cnn(X_train.shape[1:], 10, filters=(8, 16, 32), normalization=X_train)
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=3e-3),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.fit(X_train, y_train, epochs=20, batch_size=32, verbose=0)
+    return (model, X_train), X_test, y_test, class_names
+
+
+q6 = QuantizationCheck(
+    name="quantize_int8",
+    hints=[
+        "Full-integer quantisation must choose a scale and zero point for every activation. "
+        "It runs the representative data through the model and takes each tensor's range: "
+        "those numbers must look like what the model really gets.",
+        "The model takes log-mel features in dB (about -80 to +15), and it standardises them "
+        "inside. Uniform random numbers in [0, 1) give the input an int8 range of [0, 1): "
+        "every real clip is clipped to its top step.",
+        "return deploy.to_tflite(model, quantize='int8', representative_data=X_train[:200])",
+    ],
+    solution="""
+    def quantize_int8(model, X_train):
+        return deploy.to_tflite(model, quantize="int8",
+                                representative_data=X_train[:200])   # real training features
+    """,
+    data=_float_model_and_data,
+    margin=0.03,
+    held_out="250 clips of 25 speakers",
+    time_limit=60.0,
+    seed=0,
 )
