@@ -579,6 +579,26 @@ q5 = ExplainCheck(
 # ---------------------------------------------------------------------------
 
 
+def _placeholder(function) -> bool:
+    """True when a function's body is only ``raise NotImplementedError`` (an exercise's blank)."""
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    if not tree.body or not isinstance(tree.body[0], ast.FunctionDef):
+        return False
+    body = [node for node in tree.body[0].body
+            if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
+    if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
+        return False
+    raised = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
+    return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
+
+
 class TrainingCheck(Check):
     """A "train a model that reaches a target" task, scored on data the learner never sees.
 

@@ -5,15 +5,28 @@
 - ``q3``: ``threshold_for_recall(scores, is_positive, target)``, the highest
   threshold that still catches ``target`` of the positives.
 - ``q4``: explain why a random split flatters a model of speech.
+- ``q5``: ``train_and_estimate(X, y, speakers)``, train on five FSDD speakers and
+  estimate the accuracy on a new one; the model is scored on the sixth speaker and
+  the estimate must be within 0.15 of that score.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .core import Case, ExplainCheck, FunctionCheck, Mistake
+from .core import (
+    Case,
+    ExplainCheck,
+    FunctionCheck,
+    Mistake,
+    Outcome,
+    Result,
+    _is_not_attempted,
+    describe,
+)
+from .lesson07 import TrainingCheck, _placeholder
 
-__all__ = ["q1", "q2", "q3", "q4"]
+__all__ = ["q1", "q2", "q3", "q4", "q5", "SpeakerCheck"]
 
 
 def _safe(a: float, b: float) -> float:
@@ -269,4 +282,153 @@ q4 = ExplainCheck(
     the score measures exactly that; it is lower, and it varies a lot from
     fold to fold because six speakers are few (one odd voice moves the mean).
     """,
+)
+
+
+# ---------------------------------------------------------------------------
+# q5: train on five speakers, estimate the accuracy on a new one honestly
+# ---------------------------------------------------------------------------
+
+#: The FSDD speaker the learner's function never sees.
+HELD_OUT_SPEAKER = "nicolas"
+
+
+class SpeakerCheck(TrainingCheck):
+    """A "train and estimate" task: the model is scored on a speaker it never heard, and the
+    learner's own estimate of that score must be honest (within ``tolerance``).
+
+    ``data() -> ((X, y, speakers), X_test, y_test, class_names)``. The learner's
+    function returns ``(model, estimate)``: a fitted scikit-learn classifier
+    (anything with ``predict``) and the accuracy it expects on a new speaker.
+    """
+
+    def __init__(self, *, tolerance: float, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.tolerance = float(tolerance)
+        self.estimate: float | None = None
+
+    def run(self, function=None):
+        self.estimate = None
+        return super().run(function)
+
+    def _run(self, function):
+        if _is_not_attempted(function):
+            return Result(Outcome.NOT_ATTEMPTED, f"write {self.name} and pass it to check().")
+        if not callable(function):
+            return Result(Outcome.INCORRECT,
+                          f"check() expects your function itself, e.g. check({self.name}), "
+                          f"not {describe(function)}")
+        if _placeholder(function):  # not attempted: do not load FSDD for nothing
+            return Result(Outcome.NOT_ATTEMPTED,
+                          f"replace the `raise NotImplementedError` in {self.name} with your code.")
+        import time
+
+        from .. import train
+
+        arguments, X_test, y_test, class_names = self._load()
+        arguments = tuple(a.copy() for a in arguments)
+        start = time.perf_counter()
+        try:
+            with train.seeded(self.seed, deterministic=False):
+                answer = function(*arguments)
+        except NotImplementedError:
+            return Result(Outcome.NOT_ATTEMPTED,
+                          f"replace the `raise NotImplementedError` in {self.name} with your code.")
+        except Exception as error:  # the learner's code: report it
+            return Result(Outcome.INCORRECT,
+                          f"{self.name}(X, y, speakers) raised {type(error).__name__}: {error}")
+        seconds = time.perf_counter() - start
+        if not (isinstance(answer, tuple) and len(answer) == 2):
+            return Result(Outcome.INCORRECT,
+                          f"{self.name} returned {describe(answer)}; return two things: "
+                          f"(model, estimate), the fitted model and the accuracy you expect on "
+                          f"a new speaker.")
+        model, estimate = answer
+        if not hasattr(model, "predict"):
+            return Result(Outcome.INCORRECT,
+                          f"the first value is {describe(model)}; it should be the fitted model "
+                          f"(fit it on all of X, y after estimating).")
+        try:
+            estimate = float(estimate)
+        except (TypeError, ValueError):
+            return Result(Outcome.INCORRECT,
+                          f"the estimate is {describe(estimate)}; it should be one accuracy between "
+                          f"0 and 1 (the mean of the folds' scores).")
+        if not 0 <= estimate <= 1:
+            return Result(Outcome.INCORRECT,
+                          f"the estimate {estimate:g} is not an accuracy between 0 and 1.")
+        try:
+            predicted = np.asarray(model.predict(X_test))
+        except Exception as error:
+            return Result(Outcome.INCORRECT,
+                          f"the model cannot predict ({type(error).__name__}: {str(error)[:200]}); "
+                          f"is it fitted on X, y?")
+        self.seconds = seconds
+        self.estimate = estimate
+        self.accuracy = accuracy = float(np.mean(predicted == y_test))
+        figures = (f"the model reaches {accuracy:.2f} on {self.held_out} it never heard "
+                   f"(target {self.target:.2f}); your estimate was {estimate:.2f}")
+        if seconds > self.time_limit:
+            return Result(Outcome.INCORRECT,
+                          f"{self.name} took {seconds:.0f} s, more than the {self.time_limit:.0f} s "
+                          f"a Binder CPU can spare ({figures}).")
+        weak = ("The model itself is too weak: standardise the features (StandardScaler in a "
+                "pipeline) and use a classifier such as LogisticRegression, fitted on all five "
+                "speakers.")
+        if estimate - accuracy > self.tolerance:
+            return Result(Outcome.INCORRECT,
+                          f"{figures}: {estimate - accuracy:.2f} too optimistic. The validation "
+                          f"clips came from speakers the model also trained on, so it was "
+                          f"graded on voices it knew. Keep each speaker wholly in training or "
+                          f"wholly in validation: GroupKFold or LeaveOneGroupOut with "
+                          f"groups=speakers." + (f" {weak}" if accuracy < self.target else ""))
+        if accuracy < self.target:
+            return Result(Outcome.INCORRECT, f"{figures}. {weak}")
+        if accuracy - estimate > self.tolerance:
+            return Result(Outcome.INCORRECT,
+                          f"{figures}: {accuracy - estimate:.2f} too pessimistic. Estimate with "
+                          f"folds grouped by speaker and a model fitted like the one you return.")
+        return Result(Outcome.CORRECT,
+                      f"{self.name} works: {figures}, within {self.tolerance:.2f} of the truth.")
+
+
+def _fsdd_by_speaker():
+    """Exercise 09's data: MFCC statistics of FSDD's clips, five speakers given, one held out."""
+    from .. import datasets, features
+
+    data = datasets.load_fsdd(sr=8000, duration=1.0, progress=False)
+    mfcc = features.extract_batch(data.clips, data.sr, kind="mfcc", n_fft=256, hop_length=80,
+                                  win_length=200)
+    X = np.concatenate([mfcc.mean(axis=2), mfcc.std(axis=2)], axis=1)
+    speakers = np.asarray(data.groups).astype(str)
+    given = speakers != HELD_OUT_SPEAKER
+    return ((X[given], data.labels[given], speakers[given]), X[~given], data.labels[~given],
+            list(data.class_names))
+
+
+q5 = SpeakerCheck(
+    name="train_and_estimate",
+    hints=[
+        "KFold(shuffle=True) puts clips of every speaker in every fold: the model is validated "
+        "on voices it trained on. What does a new user of the model have that no training clip "
+        "has?",
+        "sklearn.model_selection.cross_val_score(model, X, y, groups=speakers, "
+        "cv=GroupKFold(5)) (or LeaveOneGroupOut()) keeps each speaker in one fold.",
+        "scores = cross_val_score(model, X, y, groups=speakers, cv=LeaveOneGroupOut()); "
+        "model.fit(X, y); return model, scores.mean()",
+    ],
+    solution="""
+    def train_and_estimate(X, y, speakers):
+        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+        scores = cross_val_score(model, X, y, groups=speakers,
+                                 cv=LeaveOneGroupOut())   # every fold a speaker it never heard
+        model.fit(X, y)                                   # then fit on all five speakers
+        return model, scores.mean()
+    """,
+    data=_fsdd_by_speaker,
+    target=0.40,
+    tolerance=0.15,
+    held_out="the 500 clips of a sixth speaker",
+    time_limit=60.0,
+    seed=0,
 )
