@@ -40,7 +40,7 @@ import contextlib
 import math
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,7 @@ from .datasets.splits import split_indices
 from .errors import AudiolabError, ParameterError
 from .features import SPEECH_FEATURES
 from .modelfile import FEATURE_KINDS, FORMAT_VERSION, KERAS_FORMAT
+from .seeding import reproducible, seeded
 from .validation import check_choice, check_nonnegative_int, check_positive, check_positive_int
 
 keras = models.keras
@@ -108,76 +109,6 @@ def feature_settings(kind: str = "logmel", **overrides: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 # Seeds
 # ---------------------------------------------------------------------------
-
-
-def reproducible(seed: int = 0) -> None:
-    """Seed every random generator and make TensorFlow's operations deterministic, from now on.
-
-    Calls ``keras.utils.set_random_seed(seed)`` (Python's ``random``, NumPy's
-    global generator and TensorFlow's) and
-    ``tf.config.experimental.enable_op_determinism()``, so that building and
-    training a model again with the same seed, on the same machine, gives
-    the same weights. Call it before building the model: the initial weights
-    are drawn then. This changes the whole session (a lesson's choice, made
-    once at its top); :func:`seeded` does the same for one block only.
-
-    Parameters
-    ----------
-    seed : int >= 0
-
-    Taught in lesson 07 (a CNN on spectrograms).
-    """
-    seed = check_nonnegative_int("seed", seed)
-    keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
-
-
-@contextlib.contextmanager
-def seeded(seed: int, *, deterministic: bool = True) -> Iterator[None]:
-    """Run a block as :func:`reproducible` would, then put the global random state back.
-
-    Inside the block Python's, NumPy's, TensorFlow's and Keras's generators
-    are seeded with ``seed`` and (with ``deterministic``) TensorFlow's op
-    determinism is on. On leaving, Python's and NumPy's generators continue
-    where they were before the block, Keras's global seed is what it was, and
-    op determinism is switched off again if it was off: a library call
-    leaves no global state behind. (TensorFlow's own global seed stays set.)
-
-    Parameters
-    ----------
-    seed : int >= 0
-    deterministic : bool
-        Switch on TensorFlow's op determinism for the block.
-
-    Examples
-    --------
-    >>> with seeded(0):  # doctest: +SKIP
-    ...     model = models.build_cnn((40, 101), 10)
-    """
-    import random
-
-    from keras.src.backend.common import global_state
-    from keras.src.random import seed_generator
-    from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED
-    from tensorflow.python.framework import config as tf_config
-
-    seed = check_nonnegative_int("seed", seed)
-    python_state, numpy_state = random.getstate(), np.random.get_state()
-    keras_state = {name: global_state.get_global_attribute(name)
-                   for name in (GLOBAL_RANDOM_SEED, seed_generator.GLOBAL_SEED_GENERATOR)}
-    was_deterministic = tf_config.is_op_determinism_enabled()
-    keras.utils.set_random_seed(seed)
-    if deterministic:
-        tf_config.enable_op_determinism()
-    try:
-        yield
-    finally:
-        random.setstate(python_state)
-        np.random.set_state(numpy_state)
-        for name, value in keras_state.items():
-            global_state.set_global_attribute(name, value)
-        if deterministic and not was_deterministic:
-            tf_config.disable_op_determinism()
 
 
 # ---------------------------------------------------------------------------

@@ -118,7 +118,7 @@ LAYERS = [
     ["audiolab.io", "audiolab.dsp", "audiolab.features", "audiolab.plots"],
     ["audiolab.preprocess", "audiolab.augment"],
     ["audiolab.datasets"],
-    ["audiolab.models", "audiolab.train"],
+    ["audiolab.models", "audiolab.seeding", "audiolab.train"],
     ["audiolab.predictors"],
     ["audiolab.evaluate", "audiolab.deploy"],
     ["audiolab.cli", "audiolab.widgets", "audiolab.checks", "audiolab.system"],

@@ -689,14 +689,14 @@ class TrainingCheck(Check):
 
         import keras
 
-        from .. import train
+        from .. import seeding
 
         arguments, X_test, y_test, class_names = self._load()
         arguments = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in arguments)
         X_train, y_train = arguments[0], arguments[1]
         start = time.perf_counter()
         try:
-            with train.seeded(self.seed):
+            with seeding.seeded(self.seed):
                 model = function(*arguments)
         except NotImplementedError:
             return Result(Outcome.NOT_ATTEMPTED,

@@ -323,13 +323,13 @@ class SpeakerCheck(TrainingCheck):
                           f"replace the `raise NotImplementedError` in {self.name} with your code.")
         import time
 
-        from .. import train
+        from .. import seeding
 
         arguments, X_test, y_test, class_names = self._load()
         arguments = tuple(a.copy() for a in arguments)
         start = time.perf_counter()
         try:
-            with train.seeded(self.seed, deterministic=False):
+            with seeding.seeded(self.seed, deterministic=False):
                 answer = function(*arguments)
         except NotImplementedError:
             return Result(Outcome.NOT_ATTEMPTED,

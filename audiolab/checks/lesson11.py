@@ -464,14 +464,14 @@ class QuantizationCheck(TrainingCheck):
 
 def _float_model_and_data():
     """Exercise 11's data: exercise 07's CNN, trained here, its training features, held-out clips."""
-    from .. import models, train
+    from .. import models, seeding
     from ..quiet import import_keras
 
     keras = import_keras()  # without TensorFlow's start-up banner
 
     arguments, X_test, y_test, class_names = _digits_for_training()
     X_train, y_train = arguments[0], arguments[1]
-    with train.seeded(0):
+    with seeding.seeded(0):
         model = models.build_cnn(X_train.shape[1:], 10, filters=(8, 16, 32), normalization=X_train)
         model.compile(optimizer=keras.optimizers.Adam(learning_rate=3e-3),
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
