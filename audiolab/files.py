@@ -17,6 +17,7 @@ import contextlib
 import errno
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["atomic_write", "json_ready", "to_json", "why_missing"]
+__all__ = ["atomic_write", "restored_on_failure", "json_ready", "to_json", "why_missing"]
 
 
 @contextlib.contextmanager
@@ -59,6 +60,41 @@ def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
+
+
+@contextlib.contextmanager
+def restored_on_failure(path: str | os.PathLike) -> Iterator[None]:
+    """Put ``path`` back as it was if the block raises: for files written as a pair.
+
+    Two :func:`atomic_write` calls are two renames; if the second fails, this
+    undoes the first: the file that was at ``path`` before the block comes
+    back, or ``path`` is removed if there was none.
+
+    Examples
+    --------
+    >>> with restored_on_failure("m.tflite"):  # doctest: +SKIP
+    ...     with atomic_write("m.tflite.json") as settings, atomic_write("m.tflite") as model:
+    ...         ...
+    """
+    path = Path(path)
+    backup = None
+    if path.is_file():
+        backup = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.previous")
+        try:
+            os.link(path, backup)
+        except OSError:  # a file system without hard links
+            shutil.copy2(path, backup)
+    try:
+        yield
+    except BaseException:
+        if backup is not None:
+            os.replace(backup, path)
+        else:
+            path.unlink(missing_ok=True)
+        raise
+    finally:
+        if backup is not None:
+            backup.unlink(missing_ok=True)
 
 
 def json_ready(value: Any) -> Any:

@@ -166,7 +166,7 @@ class KerasPredictor(Predictor):
 
 
 
-def _interpreter(content: bytes, num_threads: int = 1):
+def _interpreter(content: bytes, num_threads: int = 1, *, source: str = "<bytes>"):
     from ai_edge_litert.interpreter import Interpreter
 
     try:
@@ -175,7 +175,7 @@ def _interpreter(content: bytes, num_threads: int = 1):
             interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise AudiolabError(f"not a TFLite model ({reason})") from None
+        raise AudiolabError(f"{source}: not a TFLite model ({reason})") from None
     return interpreter
 
 
@@ -255,7 +255,8 @@ class TFLitePredictor(Predictor):
         self.content = content
         self.size = len(content)
         self.settings = {k: v for k, v in dict(meta["features"]).items()}
-        self.interpreter = _interpreter(content, num_threads=check_positive_int("num_threads", num_threads))
+        self.interpreter = _interpreter(content, num_threads=check_positive_int("num_threads", num_threads),
+                                        source=source)
         self.input_details = self.interpreter.get_input_details()[0]
         self.output_details = self.interpreter.get_output_details()[0]
         self.input_shape = tuple(int(n) for n in self.input_details["shape"][1:])

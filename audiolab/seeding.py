@@ -71,18 +71,31 @@ def seeded(seed: int, *, deterministic: bool = True) -> Iterator[None]:
 
     seed = check_nonnegative_int("seed", seed)
     keras = import_keras()
-    from keras.src.backend.common import global_state
-    from keras.src.random import seed_generator
-    from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED
-    from tensorflow.python.framework import config as tf_config
+    import tensorflow as tf
+
+    # Keras and TensorFlow keep the global seed and the determinism switch in private
+    # places; with a release that moves them, the block still runs seeded, but Keras's
+    # seed and the switch are left as the block set them.
+    try:
+        from keras.src.backend.common import global_state
+        from keras.src.random import seed_generator
+        from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED
+
+        keras_names = (GLOBAL_RANDOM_SEED, seed_generator.GLOBAL_SEED_GENERATOR)
+    except ImportError:
+        global_state, keras_names = None, ()
+    try:
+        from tensorflow.python.framework import config as tf_config
+
+        was_deterministic = tf_config.is_op_determinism_enabled()
+    except (ImportError, AttributeError):
+        tf_config, was_deterministic = None, True
 
     python_state, numpy_state = random.getstate(), np.random.get_state()
-    keras_state = {name: global_state.get_global_attribute(name)
-                   for name in (GLOBAL_RANDOM_SEED, seed_generator.GLOBAL_SEED_GENERATOR)}
-    was_deterministic = tf_config.is_op_determinism_enabled()
+    keras_state = {name: global_state.get_global_attribute(name) for name in keras_names}
     keras.utils.set_random_seed(seed)
     if deterministic:
-        tf_config.enable_op_determinism()
+        tf.config.experimental.enable_op_determinism()
     try:
         yield
     finally:

@@ -149,3 +149,27 @@ def test_the_command_runs_as_a_module():
     done = subprocess.run([sys.executable, "-m", "audiolab.cli", "--help"], capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.startswith("usage: audiolab")
+
+
+def test_paths_with_a_tilde_are_expanded_once_for_every_command(tmp_path, monkeypatch):
+    # The shell leaves ~ alone in quotes and in --out=~/m.keras: the types expand it, so
+    # the command works on the file it checked.
+    from audiolab.cli.options import existing_file, existing_folder, output_file
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "clip.wav").write_bytes(b"RIFF")
+    assert existing_file("audio file")("~/clip.wav") == str(tmp_path / "clip.wav")
+    assert existing_folder("folder")("~") == str(tmp_path)
+    assert output_file("--out", ".keras")("~/m.keras") == str(tmp_path / "m.keras")
+
+
+
+def test_data_speech_takes_the_rates_the_synthetic_speech_makes(tmp_path, capsys):
+    from audiolab.cli import data
+    from audiolab.datasets import make_speech_dataset
+    from audiolab.errors import ParameterError
+
+    assert main(["data", "speech", str(tmp_path / "out"), "--sr", "192000"]) == 2
+    assert "--sr must be between 4000 and 96000 Hz" in capsys.readouterr().err
+    with pytest.raises(ParameterError, match="96000"):  # the limit the command repeats
+        make_speech_dataset(tmp_path / "api", sr=data.SPEECH_MAX_SR + 1)

@@ -171,7 +171,7 @@ def test_an_unreadable_clip_is_listed_as_broken_and_skipped(tmp_path_factory):
         listed = [line for line in (done.stdout + done.stderr).splitlines() if "1.wav" in line]
         assert listed and "permission denied" in listed[0], done.stdout + done.stderr
 
-        # audiolab train --skip-broken reads the folder with on_broken="skip".
+        # audiolab train --skip-broken reads the folder as load_folder_with_notes does.
         script = ("from audiolab.datasets import load_folder_with_notes\n"
                   f"clips, notes = load_folder_with_notes({str(base / 'data')!r}, sr=16000, "
                   "duration=0.25, skip_broken=True)\n"
@@ -229,6 +229,15 @@ def test_save_tflite_writes_both_files_or_neither(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "replace", real_replace)
     convert.save_tflite(b"TFL3" * 4, out, metadata=card)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.tflite", "m.tflite.json"]
+    before = out.read_bytes(), out.with_suffix(".tflite.json").read_bytes()
+
+    # Replacing an earlier export: a failure leaves the earlier pair as it was.
+    monkeypatch.setattr(os, "replace", fail_on_settings)
+    with pytest.raises(OSError):
+        convert.save_tflite(b"TFL3" * 8, out, metadata={**card, "class_names": ["c", "d"]})
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.tflite", "m.tflite.json"]
+    assert (out.read_bytes(), out.with_suffix(".tflite.json").read_bytes()) == before
 
 
 # --------------------------------------------------------------------------------------

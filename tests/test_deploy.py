@@ -65,11 +65,11 @@ def flats(trained):
 
 @pytest.mark.slow
 def test_conversion_makes_smaller_models_and_int8_takes_int8(flats, trained):
-    from audiolab.deploy import TFLiteClassifier
+    from audiolab.deploy import TFLitePredictor
 
     assert all(f[4:8] == b"TFL3" for f in flats.values())
     assert len(flats["int8"]) < len(flats["none"])  # tiny model: the flatbuffer's overhead dominates
-    clf = TFLiteClassifier(flats["int8"], metadata=trained["metadata"])
+    clf = TFLitePredictor(flats["int8"], metadata=trained["metadata"])
     assert clf.quantized and clf.input_details["dtype"] == np.int8
     assert clf.output_details["dtype"] == np.int8
     assert clf.input_shape == (16, 51)
@@ -77,15 +77,15 @@ def test_conversion_makes_smaller_models_and_int8_takes_int8(flats, trained):
 
 @pytest.mark.slow
 def test_classifier_matches_keras_from_waveforms_and_features(flats, trained):
-    from audiolab.deploy import TFLiteClassifier
+    from audiolab.deploy import TFLitePredictor
 
     reference = np.asarray(trained["e2e"](trained["clips"], training=False))
-    floating = TFLiteClassifier(flats["none"], metadata=trained["metadata"])
+    floating = TFLitePredictor(flats["none"], metadata=trained["metadata"])
     np.testing.assert_allclose(floating.predict_proba(trained["clips"]), reference, atol=2e-3)
     np.testing.assert_allclose(floating.predict_features(trained["x"]),
                                np.asarray(trained["net"](trained["x"], training=False)), atol=1e-4)
     for q in ("dynamic", "int8"):
-        clf = TFLiteClassifier(flats[q], metadata=trained["metadata"])
+        clf = TFLitePredictor(flats[q], metadata=trained["metadata"])
         probs = clf.predict_proba(trained["clips"])
         assert np.abs(probs - reference).max() < 0.15
         assert np.mean(probs.argmax(1) == reference.argmax(1)) >= 0.9
@@ -93,9 +93,9 @@ def test_classifier_matches_keras_from_waveforms_and_features(flats, trained):
 
 @pytest.mark.slow
 def test_quantize_input_and_dequantize_output_use_scale_and_zero_point(flats, trained):
-    from audiolab.deploy import TFLiteClassifier
+    from audiolab.deploy import TFLitePredictor
 
-    clf = TFLiteClassifier(flats["int8"], metadata=trained["metadata"])
+    clf = TFLitePredictor(flats["int8"], metadata=trained["metadata"])
     scale, zero = clf.input_details["quantization"]
     x = trained["x"][:2]
     q = clf.quantize_input(x)
@@ -122,7 +122,7 @@ def test_bad_arguments_are_parameter_errors(trained):
 
 @pytest.mark.slow
 def test_files_and_sidecar(flats, trained, tmp_path):
-    from audiolab.deploy import TFLiteClassifier, save_tflite, sidecar_path
+    from audiolab.deploy import TFLitePredictor, save_tflite, sidecar_path
     from audiolab.evaluate import evaluate_folder
 
     path = save_tflite(flats["int8"], tmp_path / "m.tflite",
@@ -130,7 +130,7 @@ def test_files_and_sidecar(flats, trained, tmp_path):
     assert path.read_bytes() == flats["int8"]
     meta = json.loads(sidecar_path(path).read_text())
     assert meta["class_names"] == CLASSES and meta["features"]["n_mels"] == 16
-    clf = TFLiteClassifier(path)
+    clf = TFLitePredictor(path)
     assert clf.class_names == CLASSES and "int8" in clf.describe()
     assert not list(tmp_path.glob(".*tmp"))  # no temporary files left behind
     # a class-per-folder dataset: evaluate_folder takes the classifier like any Predictor
@@ -149,17 +149,22 @@ def test_files_and_sidecar(flats, trained, tmp_path):
         save_tflite(flats["int8"], tmp_path / "n.tflite", metadata={"sr": SR})
     (tmp_path / "lonely.tflite").write_bytes(flats["int8"])
     with pytest.raises(AudiolabError, match="no settings file"):
-        TFLiteClassifier(tmp_path / "lonely.tflite")
+        TFLitePredictor(tmp_path / "lonely.tflite")
     (tmp_path / "junk.tflite").write_bytes(b"not a model at all")
     sidecar_path(tmp_path / "junk.tflite").write_text(json.dumps(trained["metadata"]))
     with pytest.raises(AudiolabError, match="not a TFLite model"):
-        TFLiteClassifier(tmp_path / "junk.tflite")
+        TFLitePredictor(tmp_path / "junk.tflite")
+    # The identifier is there but the body is not a model: the error names the file.
+    (tmp_path / "broken.tflite").write_bytes(flats["int8"][:64])
+    sidecar_path(tmp_path / "broken.tflite").write_text(json.dumps(trained["metadata"]))
+    with pytest.raises(AudiolabError, match=r"broken\.tflite: not a TFLite model"):
+        TFLitePredictor(tmp_path / "broken.tflite")
     with pytest.raises(AudiolabError, match="no such model file"):
-        TFLiteClassifier(tmp_path / "missing.tflite")
+        TFLitePredictor(tmp_path / "missing.tflite")
     with pytest.raises(AudiolabError, match="outputs"):
-        TFLiteClassifier(flats["int8"], metadata={**trained["metadata"], "class_names": ["a", "b"]})
+        TFLitePredictor(flats["int8"], metadata={**trained["metadata"], "class_names": ["a", "b"]})
     with pytest.raises(AudiolabError, match="feature settings"):
-        TFLiteClassifier(flats["int8"], metadata={**trained["metadata"], "n_samples": 16000})
+        TFLitePredictor(flats["int8"], metadata={**trained["metadata"], "n_samples": 16000})
 
 
 @pytest.mark.slow
@@ -291,3 +296,9 @@ def test_streaming_shares_frames_between_windows_exactly():
     np.testing.assert_allclose(shared, full, atol=1e-4)
     assert _shared_frame_features(Settings(), y, offsets + np.arange(len(offsets))) is None
     assert _shared_frame_features(ToneSpotter(), y, offsets) is None
+
+
+def test_tflite_classifier_is_the_old_name_of_the_tflite_predictor():
+    from audiolab.deploy import TFLiteClassifier, TFLitePredictor
+
+    assert TFLiteClassifier is TFLitePredictor

@@ -34,13 +34,13 @@ def run(argv, capsys):
 
 
 def test_chain_train_export_evaluate_predict(keras_model, int8_model, words, capsys):
-    from audiolab.deploy import TFLiteClassifier
+    from audiolab.deploy import TFLitePredictor
     from audiolab.evaluate import evaluate_folder, load_predictor
 
     assert int8_model.is_file() and int8_model.with_name("cnn_int8.tflite.json").is_file()
     meta = json.loads(int8_model.with_name("cnn_int8.tflite.json").read_text())
     assert meta["quantize"] == "int8" and meta["class_names"] == ["no", "up", "yes"]
-    clf = TFLiteClassifier(int8_model)
+    clf = TFLitePredictor(int8_model)
     assert clf.quantized
     # evaluate: the same test split as the Keras model, similar accuracy
     tflite_report = evaluate_folder(clf, words)

@@ -191,8 +191,8 @@ def probability(name: str) -> ArgumentType:
     return _number(check_probability, name)
 
 
-def sample_rate(name: str) -> ArgumentType:
-    """The type of an option that takes a sample rate: an integer from MIN_SR to MAX_SR Hz.
+def sample_rate(name: str, highest: int = MAX_SR) -> ArgumentType:
+    """The type of an option that takes a sample rate: an integer from MIN_SR to ``highest`` Hz.
 
     Examples
     --------
@@ -203,8 +203,8 @@ def sample_rate(name: str) -> ArgumentType:
 
     def convert(text: str) -> int:
         value = as_int(text)
-        if not MIN_SR <= value <= MAX_SR:
-            raise AudiolabError(f"{name} must be between {MIN_SR} and {MAX_SR} Hz, got {value}")
+        if not MIN_SR <= value <= highest:
+            raise AudiolabError(f"{name} must be between {MIN_SR} and {highest} Hz, got {value}")
         return value
 
     convert.__name__ = name
@@ -288,8 +288,9 @@ def existing_file(what: str) -> ArgumentType:
     Returns
     -------
     callable
-        ``str -> str``: the text as typed, so that what a command prints shows
-        the user's own path.
+        ``str -> str``: the text as typed (a leading ``~`` expanded, as the
+        shell does not in ``--out=~/m.keras`` or in quotes), so that what a
+        command prints shows the user's own path.
 
     Examples
     --------
@@ -303,7 +304,7 @@ def existing_file(what: str) -> ArgumentType:
             raise AudiolabError(f"{path}: {why_missing(path, what)}")
         if path.is_dir():
             raise AudiolabError(f"{path}: is a folder, not {_a(what)}")
-        return text
+        return os.path.expanduser(text)
 
     convert.__name__ = what
     return convert
@@ -313,7 +314,8 @@ def existing_folder(what: str) -> ArgumentType:
     """The type of an argument naming a folder that must be there.
 
     The error reads ``data: no such dataset folder`` or
-    ``notes.txt: is a file, not a dataset folder``; the value is the text as typed.
+    ``notes.txt: is a file, not a dataset folder``; the value is the text as typed
+    (a leading ``~`` expanded).
 
     Examples
     --------
@@ -328,7 +330,7 @@ def existing_folder(what: str) -> ArgumentType:
             raise AudiolabError(f"{path}: {why_missing(path, what)}")
         if not path.is_dir():
             raise AudiolabError(f"{path}: is a file, not {_a(what)}")
-        return text
+        return os.path.expanduser(text)
 
     convert.__name__ = what
     return convert
@@ -355,8 +357,6 @@ def check_output(name: str, path: Path, *, what: str = "file") -> None:
         raise AudiolabError(f"{name} {path}: {folder} is a file, not a folder")
     if not _writable_folder(folder):
         raise AudiolabError(f"{name} {path}: the folder {folder} cannot be written (permission denied)")
-    if path.exists() and not os.access(path, os.W_OK) and not _writable_folder(folder):
-        raise AudiolabError(f"{name} {path}: the file cannot be replaced (permission denied)")
 
 
 def output_file(name: str, suffix: str, *, what: str = "file") -> ArgumentType:
@@ -364,7 +364,7 @@ def output_file(name: str, suffix: str, *, what: str = "file") -> ArgumentType:
 
     Checked when the command line is read, before any long work: the file
     must end in ``suffix``, must not be a folder, and its folder must exist
-    and be writable. Returns the text as typed.
+    and be writable. Returns the text as typed (a leading ``~`` expanded).
 
     Examples
     --------
@@ -378,7 +378,7 @@ def output_file(name: str, suffix: str, *, what: str = "file") -> ArgumentType:
     def convert(text: str) -> str:
         ending(text)
         check_output(name, Path(text).expanduser(), what=what)
-        return text
+        return os.path.expanduser(text)
 
     convert.__name__ = name
     return convert

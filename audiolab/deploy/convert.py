@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from ..datasets.folder import load_folder_with_notes
 from ..datasets.splits import split_indices
 from ..errors import AudiolabError, ParameterError
-from ..files import atomic_write, to_json
+from ..files import atomic_write, restored_on_failure, to_json
 from ..modelfile import (
     FORMAT_VERSION,
     QUANTIZATIONS,
@@ -221,20 +221,13 @@ def save_tflite(tflite: bytes, path: str | os.PathLike, *, metadata: Mapping[str
     side = sidecar_path(path)
     if path.is_dir() or side.is_dir():
         raise ParameterError(f"cannot save {path}: {path if path.is_dir() else side} is a folder")
-    # Both files or neither: the settings go to a temporary file first; the model is
-    # renamed into place inside that block, the settings when it ends. Should the
-    # settings fail to follow, the new model is removed again.
-    installed = False
-    try:
-        with atomic_write(side) as side_temporary:
-            side_temporary.write_text(to_json(dict(metadata)), encoding="utf-8")
-            with atomic_write(path) as temporary:
-                temporary.write_bytes(bytes(tflite))
-            installed = True
-    except BaseException:
-        if installed:
-            path.unlink(missing_ok=True)
-        raise
+    # Both files or neither: the model is renamed into place first, the settings
+    # after it; should the settings fail to follow, the model that was there before
+    # (or none) is put back.
+    with restored_on_failure(path), atomic_write(side) as side_temporary:
+        side_temporary.write_text(to_json(dict(metadata)), encoding="utf-8")
+        with atomic_write(path) as temporary:
+            temporary.write_bytes(bytes(tflite))
     return path
 
 
