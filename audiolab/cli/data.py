@@ -30,6 +30,7 @@ from .options import (
     SPLITS,
     bounded_float,
     nonnegative_int,
+    one_line,
     positive_int,
     sample_rate,
 )
@@ -329,7 +330,7 @@ def _describe(directory: str | Path, *, verify: bool = False) -> tuple[str, int]
     if broken:
         lines.append("")
         lines.append(f"broken files ({len(broken)}):")
-        lines += [f"  {_printable(reason)}" for reason in broken[:20]]
+        lines += [f"  {one_line(reason)}" for reason in broken[:20]]
         if len(broken) > 20:
             lines.append(f"  ... and {len(broken) - 20} more")
     untrained = sorted({c for c, sp, _ in ok if sp in ("val", "test")}
@@ -341,7 +342,7 @@ def _describe(directory: str | Path, *, verify: bool = False) -> tuple[str, int]
     if scan.empty:
         problems += len(scan.empty)
         lines += ["", f"empty class folders ({len(scan.empty)}; their classes are left out): "
-                  + ", ".join(_printable(name) for name in scan.empty)]
+                  + ", ".join(one_line(name) for name in scan.empty)]
     if verify:
         from ..datasets._common import verify_content
 
@@ -352,7 +353,7 @@ def _describe(directory: str | Path, *, verify: bool = False) -> tuple[str, int]
                 lines.append(f"verified: all {len(rows_meta)} files match the manifest's SHA-256")
             else:
                 problems += 1
-                lines.append(f"verify: {_printable(problem)}")
+                lines.append(f"verify: {one_line(problem)}")
         else:
             problems += 1
             lines.append(f"verify: {root} has no manifest.json with a content_sha256 (only "
@@ -360,11 +361,6 @@ def _describe(directory: str | Path, *, verify: bool = False) -> tuple[str, int]
     return "\n".join(lines), problems
 
 
-def _printable(text: str) -> str:
-    """``text`` on one line: control characters (a newline in a file name) escaped."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _run_info(args: argparse.Namespace) -> int:

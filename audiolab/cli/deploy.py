@@ -30,6 +30,7 @@ from .options import (
     check_output,
     existing_file,
     existing_folder,
+    one_line,
     output_file,
     positive_int,
     probability,
@@ -150,14 +151,6 @@ def _run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _printable(name: str) -> str:
-    """A file name on one line: a newline or other control character escaped (``\\n``).
-
-    The text output has one line per file; ``--json`` keeps names as they are.
-    """
-    if name.isprintable():
-        return name
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
 
 
 def _run_predict(args: argparse.Namespace) -> int:
@@ -178,7 +171,7 @@ def _run_predict(args: argparse.Namespace) -> int:
         return 0
     for result in results:
         top = ", ".join(f"{t['label']} ({t['probability']:.3f})" for t in result["top"])
-        print(f"{_printable(result['file'])}: {top}")
+        print(f"{one_line(result['file'])}: {top}")
     return 0
 
 
@@ -234,7 +227,7 @@ def _run_stream(args: argparse.Namespace) -> int:
                           "real_time_factor": round(result.real_time_factor, 1),
                           "detections": result.detections}))
         return 0
-    print(f"{_printable(args.file)}: {result.duration:.1f} s, {len(result.times)} windows, "
+    print(f"{one_line(args.file)}: {result.duration:.1f} s, {len(result.times)} windows, "
           f"{result.real_time_factor:.0f}x real time")
     if not result.detections:
         print("no detections")

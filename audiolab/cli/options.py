@@ -74,6 +74,7 @@ __all__ = [
     "REMOTE_DATASETS",
     "MAX_SR",
     "MIN_SR",
+    "one_line",
     "SPLITS",
     "bounded_float",
     "c_identifier",
@@ -382,6 +383,21 @@ def output_file(name: str, suffix: str, *, what: str = "file") -> ArgumentType:
 
     convert.__name__ = name
     return convert
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: a newline or other control character escaped (``\\n``).
+
+    What the commands print has one line per file; a file name may hold a newline.
+
+    Examples
+    --------
+    >>> one_line("take\\n2.wav")
+    'take\\\\n2.wav'
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def in_option_terms(message: str, api_names: Mapping[str, str]) -> str:
