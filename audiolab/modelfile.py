@@ -1,7 +1,7 @@
 """The model file: what audiolab saves beside a network, read and checked without TensorFlow.
 
 A model trained by ``audiolab train`` (lesson 07) is a ``.keras`` zip with an
-``audiolab.json`` entry; an exported model (lesson 11) is a ``.tflite``
+``audiolab.json`` entry; an exported model (lesson 12) is a ``.tflite``
 flatbuffer with a ``MODEL.tflite.json`` sidecar. Both hold the same **model
 card**: the class names, the sample rate, the clip length, the feature
 settings and where the model came from. :class:`ModelCard` is its schema;
@@ -56,7 +56,7 @@ __all__ = [
 MODEL_KINDS = ("cnn", "rnn", "crnn")
 #: The features a model file may ask for.
 FEATURE_KINDS = ("logmel", "mfcc")
-#: The quantisations of ``audiolab export`` (lesson 11).
+#: The quantisations of ``audiolab export`` (lesson 12).
 QUANTIZATIONS = ("none", "dynamic", "int8")
 #: The version of the schema this module writes.
 FORMAT_VERSION = 1

@@ -262,7 +262,7 @@ class RelativeLevel(layers.Layer):
     array([[[-15.,   0.],
             [-35., -25.]]], dtype=float32)
 
-    Taught in lesson 09 (evaluation: sim-to-real).
+    Taught in lesson 10 (evaluation: sim-to-real).
     """
 
     def call(self, inputs):

@@ -2,9 +2,9 @@
 
 - :class:`Predictor` pads or crops the clips, batches them and takes the
   argmax; each runtime implements one method.
-- :class:`KerasPredictor` runs a ``.keras`` model (lessons 07-10);
+- :class:`KerasPredictor` runs a ``.keras`` model (lessons 07-11);
   :class:`TFLitePredictor` runs a ``.tflite`` model with the LiteRT
-  interpreter, computing the features in NumPy (lesson 11).
+  interpreter, computing the features in NumPy (lesson 12).
 - :func:`load_predictor` opens a saved model by its ending, with the class
   names, sample rate and clip length of its model card
   (:mod:`audiolab.modelfile`).
@@ -219,7 +219,7 @@ class TFLitePredictor(Predictor):
     >>> clf.class_names[clf.predict([y])[0]]  # doctest: +SKIP
     'seven'
 
-    Taught in lesson 11 (deployment with TFLite).
+    Taught in lesson 12 (deployment with TFLite).
     """
 
     def __init__(self, model: str | os.PathLike | bytes, *, metadata: Mapping[str, Any] | None = None,
@@ -273,7 +273,7 @@ class TFLitePredictor(Predictor):
                 f"give {expected} per clip"
             )
 
-    # -- the pieces, for lesson 11 ---------------------------------------------------------
+    # -- the pieces, for lesson 12 ---------------------------------------------------------
 
     def feature_shape(self) -> tuple[int, int]:
         """``(n_features, n_frames)`` of one clip with the saved settings."""

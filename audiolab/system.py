@@ -129,7 +129,7 @@ def doctor(*, tensorflow: bool = True, print_fn: Callable[[str], None] = print) 
     results.append((True, f"data cache {home}" + ("" if home.exists() else " (created on first use)"), ""))
     if tensorflow:
         ok, detail = _check_tensorflow()
-        results.append((ok, detail if ok else "tensorflow (lessons 07-11)",
+        results.append((ok, detail if ok else "tensorflow (lessons 07-12)",
                         f"{detail}; run: pip install -e \".[ml]\""))
 
     for ok, what, fix in results:

@@ -1,4 +1,4 @@
-"""Benchmark of lesson 09-10's evaluation: sim-to-real, few-shot transfer, grouped CV, robustness.
+"""Benchmark of lesson 10-11's evaluation: sim-to-real, few-shot transfer, grouped CV, robustness.
 
 Run ``python bench/evaluation.py`` (``--only simreal,fewshot,cv,robust`` to
 pick sections; ``--quick`` for the sim-to-real recipe alone; ``--seeds N``
@@ -18,7 +18,7 @@ to repeat it with N seeds). It prints Markdown tables:
    NG's voices alone: 1,000 clips without and with ``--augment strong``, and
    5,000 clips with it. Without the ``flite`` program the Flite rows are
    left out.
-2. **Few-shot transfer**: the lesson-10 protocol (pretrain on synthetic
+2. **Few-shot transfer**: the lesson-11 protocol (pretrain on synthetic
    digits; fine-tune on 1/5/20 FSDD recordings per class of george, jackson
    and lucas; test on nicolas, theo and yweweler) against training from
    scratch on the same clips.

@@ -81,7 +81,7 @@ def test_accuracy_interval_is_wilsons(correct, n, confidence):
 def test_accuracy_interval_known_values_and_width():
     assert evaluate.accuracy_interval(5, 10) == pytest.approx((0.2366, 0.7634), abs=1e-4)   # Wilson 1927
     assert evaluate.accuracy_interval(0, 10)[0] == 0.0 and evaluate.accuracy_interval(10, 10)[1] == 1.0
-    # lesson 09: 89 and 91 of 100 clips cannot be told apart; the interval narrows as 1 / sqrt(n)
+    # lesson 10: 89 and 91 of 100 clips cannot be told apart; the interval narrows as 1 / sqrt(n)
     a, b = evaluate.accuracy_interval(89, 100), evaluate.accuracy_interval(91, 100)
     assert a[1] > b[0]
     wide = np.subtract(*evaluate.accuracy_interval(90, 100)[::-1])

@@ -1,4 +1,4 @@
-"""Tests for lesson 09's evaluation tools in audiolab.evaluate: known answers on hand-made scores."""
+"""Tests for lesson 10's evaluation tools in audiolab.evaluate: known answers on hand-made scores."""
 
 from __future__ import annotations
 

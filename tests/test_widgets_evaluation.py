@@ -1,4 +1,4 @@
-"""Lesson 09's error browser: pick a confusion-matrix cell and a clip, see and hear it."""
+"""Lesson 10's error browser: pick a confusion-matrix cell and a clip, see and hear it."""
 
 from __future__ import annotations
 

@@ -477,6 +477,6 @@ q5 = ExplainCheck(
     What the figure cannot show are the voices: six real people with their own
     accents, pitches and speaking rates, microphones and rooms, against one
     synthesiser's rules. They probably explain most of the remaining gap; only more
-    varied training data (lesson 06) or a little real data (lesson 10) closes it.
+    varied training data (lesson 06) or a little real data (lesson 11) closes it.
     """,
 )

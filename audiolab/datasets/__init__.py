@@ -30,7 +30,7 @@ family. Importing this module loads neither TensorFlow, matplotlib nor
 librosa; scikit-learn, pooch and tqdm are imported when first needed.
 
 Used from lesson 04 on; lesson 05 ("preparing a dataset") teaches the
-folder layout, lesson 09 the splits.
+folder layout, lesson 10 the splits.
 """
 
 from __future__ import annotations

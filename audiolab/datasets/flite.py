@@ -17,7 +17,7 @@ package manager (``apt-get install flite`` on Debian, Ubuntu and Colab,
 needs nothing installed; Flite is only used where you ask for it. Flite's
 output depends only on its arguments, so its clips are reproducible.
 
-Used in lesson 09 (sim-to-real) and ``bench/evaluation.py``.
+Used in lesson 10 (sim-to-real) and ``bench/evaluation.py``.
 """
 
 from __future__ import annotations

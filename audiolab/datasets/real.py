@@ -25,7 +25,7 @@ ESC-50                    ``AUDIOLAB_ESC50``          ``esc50``
 ========================  ==========================  =====================
 
 Used from lesson 04 on (FSDD is the real-speech counterpart of the synthetic
-digits); lesson 09 tests on real recordings, lesson 10 transfers to them.
+digits); lesson 10 tests on real recordings, lesson 11 transfers to them.
 """
 
 from __future__ import annotations
@@ -549,7 +549,7 @@ def load_fsdd(
     (3000, 300, ['george', 'jackson'])
 
     Data: FSDD by Zohar Jackson et al., CC BY-SA 4.0. Used from lesson 04
-    on; lesson 09 tests on it, lesson 10 fine-tunes on it.
+    on; lesson 10 tests on it, lesson 11 fine-tunes on it.
     """
     sr, duration = _check_common(sr, duration, load_audio)
     wanted = _check_split(split)
@@ -746,7 +746,7 @@ def verify_fsdd(folder: PathLike) -> None:
     The message goes on: ``1 corrupt (SHA-256 differs: 0_george_0.wav),
     1 missing (7_theo_49.wav)``, then how to get the data.
 
-    Data: FSDD, CC BY-SA 4.0. Used from lesson 04 on (lesson 09 tests on
+    Data: FSDD, CC BY-SA 4.0. Used from lesson 04 on (lesson 10 tests on
     FSDD); a downloaded copy is checked this way before it is installed.
     """
     remote = REMOTE_DATASETS["fsdd"]
@@ -913,7 +913,7 @@ def load_esc50(
     (2000, 50, ['1', '2', '3', '4', '5'])
 
     Data: ESC-50 by Karol J. Piczak, CC BY-NC 3.0 (non-commercial). Used in
-    lesson 10 (transfer learning) when online.
+    lesson 11 (transfer learning) when online.
     """
     sr, duration = _check_common(sr, duration, load_audio)
     if not isinstance(esc10, bool):

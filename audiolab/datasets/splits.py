@@ -8,7 +8,7 @@ recognises voices it has heard rather than words.
 All functions return index arrays, are seeded, and check their arguments
 before calling scikit-learn (imported only when a function is called).
 
-Used from lesson 05 on; taught in lesson 09 (evaluation).
+Used from lesson 05 on; taught in lesson 10 (evaluation).
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ def train_val_test_split(
     >>> len({speakers[i] for i in split.test}), len({speakers[i] for i in split.val})
     (1, 1)
 
-    Used from lesson 05 on; taught in lesson 09 (evaluation).
+    Used from lesson 05 on; taught in lesson 10 (evaluation).
     """
     labels = _check_labels(labels)
     groups = _check_groups(groups, len(labels))
@@ -268,7 +268,7 @@ def kfold(
     >>> len(folds), [len(test) for _, test in folds]
     (5, [4, 4, 4, 4, 4])
 
-    Used from lesson 09 on (evaluation).
+    Used from lesson 10 on (evaluation).
     """
     labels = _check_labels(labels)
     groups = _check_groups(groups, len(labels))

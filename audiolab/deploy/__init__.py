@@ -43,7 +43,7 @@ and :mod:`~audiolab.deploy.microcontroller`. TensorFlow is imported only
 inside the functions that convert; running a ``.tflite`` model needs only
 ``ai_edge_litert`` and NumPy.
 
-Taught in lesson 11 (deployment with TFLite).
+Taught in lesson 12 (deployment with TFLite).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Size, latency, memory and accuracy of a model in float32, dynamic and int8 (lesson 11)."""
+"""Size, latency, memory and accuracy of a model in float32, dynamic and int8 (lesson 12)."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def benchmark(
     --------
     format_table
 
-    Taught in lesson 11 (deployment with TFLite).
+    Taught in lesson 12 (deployment with TFLite).
     """
     from .. import models
 

@@ -1,4 +1,4 @@
-"""Conversion to TensorFlow Lite and the exported model's files (lesson 11).
+"""Conversion to TensorFlow Lite and the exported model's files (lesson 12).
 
 :func:`to_tflite` converts the classifier part of a Keras model (float32,
 dynamic range or int8); :func:`save_tflite` writes the flatbuffer and its
@@ -152,7 +152,7 @@ def to_tflite(model, *, quantize: str = "none", representative_data: Any = None)
     >>> len(flat) < 50_000  # doctest: +SKIP
     True
 
-    Taught in lesson 11 (deployment with TFLite).
+    Taught in lesson 12 (deployment with TFLite).
     """
     check_choice("quantize", quantize, QUANTIZATIONS)
     import tensorflow as tf

@@ -1,4 +1,4 @@
-"""The model as a C array for TensorFlow Lite for Microcontrollers (lesson 11)."""
+"""The model as a C array for TensorFlow Lite for Microcontrollers (lesson 12)."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def to_c_array(tflite: bytes, name: str = "g_model", *, alignment: int = 16,
     >>> print(source.splitlines()[-1])
     const unsigned int g_model_len = 8;
 
-    Taught in lesson 11 (deployment with TFLite: microcontrollers).
+    Taught in lesson 12 (deployment with TFLite: microcontrollers).
     """
     if not isinstance(name, str) or not _IDENTIFIER.match(name):
         raise ParameterError(f"name must be a C identifier (letters, digits, _), got {name!r}")

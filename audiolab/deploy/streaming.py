@@ -1,4 +1,4 @@
-"""Finding words in a long recording or a live stream: a sliding window, smoothed (lesson 11)."""
+"""Finding words in a long recording or a live stream: a sliding window, smoothed (lesson 12)."""
 
 from __future__ import annotations
 
@@ -162,7 +162,7 @@ class StreamingDetector:
     >>> [(d["label"], round(d["start"], 1)) for d in result.detections]  # doctest: +SKIP
     [('three', 1.2), ('seven', 3.4)]
 
-    Taught in lesson 11 (deployment with TFLite: streaming detection).
+    Taught in lesson 12 (deployment with TFLite: streaming detection).
     """
 
     def __init__(self, classifier: Any, *, hop: float = 0.1, smoothing: int = 5,

@@ -1,4 +1,4 @@
-"""Evaluating classifiers: metrics, the confusion matrix, and lesson 09's analyses.
+"""Evaluating classifiers: metrics, the confusion matrix, and lesson 10's analyses.
 
 - :mod:`audiolab.evaluate.metrics`: :func:`classification_report`,
   :func:`confusion_matrix`, :func:`format_report`, :func:`accuracy_interval`
@@ -6,7 +6,7 @@
   (lessons 07-08 and the ``audiolab evaluate`` command).
 - :mod:`audiolab.evaluate.analysis`: confusion-matrix plots, ROC and PR
   curves, thresholds, cross-validation, robustness to noise, the
-  misclassified clips (lesson 09).
+  misclassified clips (lesson 10).
 
 For convenience this package also offers the predictors
 (:mod:`audiolab.predictors`) and the split ``audiolab train`` makes

@@ -1,9 +1,9 @@
-"""Lesson 09's analyses: confusion-matrix plots, ROC and PR curves, thresholds,
+"""Lesson 10's analyses: confusion-matrix plots, ROC and PR curves, thresholds,
 cross-validation, robustness to noise, and the misclassified clips.
 
 Imports NumPy; scikit-learn and Matplotlib load inside the functions that use them.
 
-Taught in lesson 09 (evaluation).
+Taught in lesson 10 (evaluation).
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def plot_confusion_matrix(
     --------
     >>> image = plot_confusion_matrix([[5, 1], [2, 4]], ["no", "yes"], normalize=True)  # doctest: +SKIP
 
-    Taught in lesson 09 (evaluation).
+    Taught in lesson 10 (evaluation).
     """
     from ..plots import new_axes
 
@@ -173,7 +173,7 @@ def roc_curves(
     >>> round(curves["1"]["auc"], 3)
     0.75
 
-    Taught in lesson 09 (evaluation).
+    Taught in lesson 10 (evaluation).
     """
     from sklearn.metrics import auc, roc_curve
 
@@ -221,7 +221,7 @@ def pr_curves(
     >>> round(curves["1"]["average_precision"], 3)
     0.833
 
-    Taught in lesson 09 (evaluation).
+    Taught in lesson 10 (evaluation).
     """
     from sklearn.metrics import average_precision_score, precision_recall_curve
 
@@ -259,7 +259,7 @@ def plot_roc(curves: dict[str, dict[str, Any]], *, classes: Sequence[str] | None
     list of matplotlib.lines.Line2D
         One line per class (label ``"name (AUC 0.97)"``), then the diagonal.
 
-    Taught in lesson 09 (evaluation).
+    Taught in lesson 10 (evaluation).
     """
     from ..plots import new_axes
 
@@ -287,7 +287,7 @@ def plot_pr(curves: dict[str, dict[str, Any]], *, classes: Sequence[str] | None 
     list of matplotlib.lines.Line2D
         One line per class (label ``"name (AP 0.95)"``).
 
-    Taught in lesson 09 (evaluation).
+    Taught in lesson 10 (evaluation).
     """
     from ..plots import new_axes
 
@@ -350,7 +350,7 @@ def threshold_for(
     >>> threshold_for([0, 0, 1, 1], scores, 1, recall=1.0)["threshold"]
     0.35
 
-    Taught in lesson 09 (evaluation: choosing a threshold).
+    Taught in lesson 10 (evaluation: choosing a threshold).
     """
     true, score = _check_scores(y_true, scores)
     if (precision is None) == (recall is None):
@@ -475,7 +475,7 @@ def cross_validate(
     ...                     groups=speakers)  # doctest: +SKIP
     >>> f"{cv['mean']:.2f} ± {cv['std']:.2f}"  # doctest: +SKIP
 
-    Taught in lesson 09 (evaluation: cross-validation).
+    Taught in lesson 10 (evaluation: cross-validation).
     """
     from ..datasets import kfold
 
@@ -556,7 +556,7 @@ def robustness_curve(
     >>> [round(a, 2) for a in curve["accuracy"]]  # doctest: +SKIP
     [0.97, 0.96, 0.93, 0.8, 0.62, 0.41]
 
-    Taught in lesson 09 (evaluation: robustness to noise).
+    Taught in lesson 10 (evaluation: robustness to noise).
     """
     from ..augment import add_noise, colored_noise
     from ..validation import check_choice, valid_audio
@@ -625,7 +625,7 @@ def misclassified(
     >>> [(e["index"], e["true"], e["predicted"]) for e in errors]
     [(1, 'yes', 'no')]
 
-    Taught in lesson 09 (evaluation: listening to errors).
+    Taught in lesson 10 (evaluation: listening to errors).
     """
     true, prob = _check_scores(y_true, probabilities)
     names = _class_names_for(class_names, prob.shape[1])

@@ -14,7 +14,7 @@
 Imports only NumPy.
 
 Taught in lessons 07-08 (accuracy and the confusion matrix of a trained
-model); lesson 09 (evaluation) goes further.
+model); lesson 10 (evaluation) goes further.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, n_classes: int) -> ND
            [0, 1, 0],
            [0, 0, 1]])
 
-    Taught in lesson 07 (a CNN on spectrograms); lesson 09 in depth.
+    Taught in lesson 07 (a CNN on spectrograms); lesson 10 in depth.
     """
     n_classes = check_positive_int("n_classes", n_classes)
     true, pred = _check_label_arrays(y_true, y_pred, n_classes)
@@ -146,7 +146,7 @@ def classification_report(
     >>> report["accuracy"], round(report["macro_f1"], 3), report["per_class"]["yes"]["recall"]
     (0.75, 0.733, 1.0)
 
-    Taught in lesson 07 (a CNN on spectrograms); lesson 09 in depth.
+    Taught in lesson 07 (a CNN on spectrograms); lesson 10 in depth.
     """
     if isinstance(class_names, str) or not isinstance(class_names, Sequence) or not class_names:
         raise ParameterError(f"class_names must be a non-empty list of names, got {class_names!r}")
@@ -262,7 +262,7 @@ def accuracy_interval(correct: int, n: int, *, confidence: float = 0.95) -> tupl
     better than "exact" for interval estimation of binomial proportions, The
     American Statistician 52 (1998).
 
-    Taught in lesson 09 (evaluation: robustness to noise).
+    Taught in lesson 10 (evaluation: robustness to noise).
     """
     from statistics import NormalDist
 

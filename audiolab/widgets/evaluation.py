@@ -1,4 +1,4 @@
-"""Lesson 09's demo: a browser of misclassified clips.
+"""Lesson 10's demo: a browser of misclassified clips.
 
 :func:`error_browser` takes test clips, their true classes and a model's
 probabilities. Pick a cell of the confusion matrix (a true class and the
@@ -197,7 +197,7 @@ def error_browser(
     >>> demo = error_browser(x_test, y_test, probs, class_names, sr=16000)  # doctest: +SKIP
     >>> demo.controls["clip"].value = 1  # doctest: +SKIP
 
-    Taught in lesson 09 (evaluation: listening to errors).
+    Taught in lesson 10 (evaluation: listening to errors).
     """
     import ipywidgets as widgets
 
