@@ -102,6 +102,50 @@ def test_accuracy_interval_checks_its_arguments(args, message):
         evaluate.accuracy_interval(correct, n, **({"confidence": rest[0]} if rest else {}))
 
 
+def test_real_speech_yardstick_known_answer_and_line():
+    y_true = np.repeat(np.arange(10), 300)                       # 3,000 recordings, as FSDD
+    y_pred = y_true.copy()
+    y_pred[780:] = (y_pred[780:] + 1) % 10                       # 780 right: 0.26
+    speakers = np.tile(["george", "jackson", "lucas", "nicolas", "theo", "yweweler"], 500)
+    result = evaluate.real_speech_yardstick(y_true, y_pred, groups=speakers, lesson=4,
+                                            model="logistic regression on MFCC statistics",
+                                            trained_on="800 synthetic clips")
+    assert (result.correct, result.n, result.n_speakers) == (780, 3000, 6)
+    assert result.accuracy == 0.26
+    assert (result.low, result.high) == evaluate.accuracy_interval(780, 3000)
+    assert str(result) == (
+        "Yardstick, real speech (FSDD, 3,000 recordings, 6 speakers never heard in training): "
+        "0.26 (95% CI 0.24-0.28); logistic regression on MFCC statistics, trained on 800 synthetic "
+        "clips (lesson 04)")
+    with pytest.raises(AttributeError):
+        result.accuracy = 1.0                                    # frozen
+
+
+def test_real_speech_yardstick_without_speakers_or_lesson():
+    result = evaluate.real_speech_yardstick([0, 1, 1], [0, 1, 0], model="a CNN", trained_on="x",
+                                            data="FSDD test split")
+    assert result.n_speakers is None and result.correct == 2
+    assert str(result).startswith("Yardstick, real speech (FSDD test split, 3 recordings): 0.67 (95% CI ")
+    assert str(result).endswith("; a CNN, trained on x")
+    one = evaluate.real_speech_yardstick([0], [0], model="m", trained_on="t", groups=["theo"])
+    assert "1 speaker never heard" in str(one) and (one.low, one.high)[1] == 1.0
+
+
+@pytest.mark.parametrize("y_true, y_pred, kwargs, message", [
+    ([0, 1], [0], {}, "2 labels"),
+    ([], [], {}, "empty"),
+    ([0, -1], [0, 1], {}, "y_true holds class -1"),
+    ([0, 1], [0.2, 0.9], {}, "integer class indices"),
+    ([0, 1], [0, 1], {"model": " "}, "model must be a non-empty description"),
+    ([0, 1], [0, 1], {"trained_on": None}, "trained_on must be"),
+    ([0, 1], [0, 1], {"groups": ["a"]}, "groups must give the speaker of each of the 2"),
+    ([0, 1], [0, 1], {"lesson": "04"}, "lesson must be a lesson number"),
+])
+def test_real_speech_yardstick_checks_its_arguments(y_true, y_pred, kwargs, message):
+    with pytest.raises(ParameterError, match=message):
+        evaluate.real_speech_yardstick(y_true, y_pred, **{"model": "m", "trained_on": "t", **kwargs})
+
+
 def test_format_report_prints_averages_and_a_row_per_class():
     text = evaluate.format_report(evaluate.classification_report([0, 1, 1], [0, 1, 0], ["no", "yes"]))
     lines = text.splitlines()

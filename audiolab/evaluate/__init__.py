@@ -2,7 +2,8 @@
 
 - :mod:`audiolab.evaluate.metrics`: :func:`classification_report`,
   :func:`confusion_matrix`, :func:`format_report`, :func:`accuracy_interval`
-  (a Wilson confidence interval), :func:`evaluate_folder`
+  (a Wilson confidence interval), :func:`real_speech_yardstick` (the course's
+  one measure on real speech, a :class:`Yardstick`), :func:`evaluate_folder`
   (lessons 07-08 and the ``audiolab evaluate`` command).
 - :mod:`audiolab.evaluate.analysis`: confusion-matrix plots, ROC and PR
   curves, thresholds, cross-validation, robustness to noise, the
@@ -30,11 +31,13 @@ from .analysis import (
     threshold_for,
 )
 from .metrics import (
+    Yardstick,
     accuracy_interval,
     classification_report,
     confusion_matrix,
     evaluate_folder,
     format_report,
+    real_speech_yardstick,
 )
 
 __all__ = [
@@ -42,6 +45,8 @@ __all__ = [
     "classification_report",
     "format_report",
     "accuracy_interval",
+    "Yardstick",
+    "real_speech_yardstick",
     "Predictor",
     "KerasPredictor",
     "load_predictor",

@@ -6,6 +6,9 @@
   :func:`format_report` prints it.
 - :func:`accuracy_interval` gives the Wilson score interval of an accuracy
   measured on ``n`` clips: how far the true accuracy may lie from it.
+- :func:`real_speech_yardstick` is the course's one measure on real speech: the
+  accuracy on FSDD recordings of speakers the model never heard, with its
+  interval, as a :class:`Yardstick` that prints the same line in every lesson.
 - :func:`evaluate_folder` measures a :class:`~audiolab.predictors.Predictor`
   on a class-per-folder dataset, on the test split ``audiolab train`` made.
   The ``audiolab evaluate`` command is :func:`~audiolab.predictors.load_predictor`,
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -32,10 +36,11 @@ from ..errors import AudiolabError, ParameterError
 from ..predictors import Predictor
 from ..validation import check_choice, check_positive_int
 
-__all__ = ["confusion_matrix", "classification_report", "format_report", "accuracy_interval", "evaluate_folder"]
+__all__ = ["confusion_matrix", "classification_report", "format_report", "accuracy_interval",
+           "Yardstick", "real_speech_yardstick", "evaluate_folder"]
 
 
-def _check_label_arrays(y_true: ArrayLike, y_pred: ArrayLike, n_classes: int) -> tuple[NDArray, NDArray]:
+def _check_label_arrays(y_true: ArrayLike, y_pred: ArrayLike, n_classes: int | None) -> tuple[NDArray, NDArray]:
     true = np.asarray(y_true)
     pred = np.asarray(y_pred)
     for name, values in (("y_true", true), ("y_pred", pred)):
@@ -55,6 +60,10 @@ def _check_label_arrays(y_true: ArrayLike, y_pred: ArrayLike, n_classes: int) ->
     true = true.astype(np.int64)
     pred = pred.astype(np.int64)
     for name, values in (("y_true", true), ("y_pred", pred)):
+        if n_classes is None:
+            if values.min() < 0:
+                raise ParameterError(f"{name} holds class {int(values.min())}: class indices start at 0")
+            continue
         if values.min() < 0 or values.max() >= n_classes:
             raise ParameterError(
                 f"{name} holds class {int(values.max() if values.max() >= n_classes else values.min())}, "
@@ -280,6 +289,133 @@ def accuracy_interval(correct: int, n: int, *, confidence: float = 0.95) -> tupl
     lower = 0.0 if correct == 0 else max(0.0, centre - half)   # exact ends, no 1e-17 from rounding
     upper = 1.0 if correct == n else min(1.0, centre + half)
     return float(lower), float(upper)
+
+
+@dataclass(frozen=True)
+class Yardstick:
+    """One model's accuracy on real speech it never heard, and where it comes from.
+
+    Made by :func:`real_speech_yardstick`; ``str()`` of it is the one line
+    every lesson from 04 on prints, so that the figures line up from lesson
+    to lesson.
+
+    Attributes
+    ----------
+    accuracy : float
+        ``correct / n``.
+    correct, n : int
+        Recordings classified correctly, and tested.
+    low, high : float
+        The 95 % Wilson interval of the accuracy (:func:`accuracy_interval`).
+    model : str
+        What was trained, e.g. ``"logistic regression on MFCC statistics"``.
+    trained_on : str
+        On what, e.g. ``"800 synthetic clips"``.
+    n_speakers : int or None
+        Speakers among the recordings, if known.
+    data : str
+        The real recordings' name.
+    lesson : int or None
+        The lesson the figure comes from.
+    """
+
+    accuracy: float
+    correct: int
+    n: int
+    low: float
+    high: float
+    model: str
+    trained_on: str
+    n_speakers: int | None = None
+    data: str = "FSDD"
+    lesson: int | None = None
+
+    def __str__(self) -> str:
+        speakers = "" if self.n_speakers is None else (
+            f", {self.n_speakers} speaker{'s' * (self.n_speakers != 1)} never heard in training")
+        lesson = "" if self.lesson is None else f" (lesson {self.lesson:02d})"
+        return (f"Yardstick, real speech ({self.data}, {self.n:,} recordings{speakers}): "
+                f"{self.accuracy:.2f} (95% CI {self.low:.2f}-{self.high:.2f}); "
+                f"{self.model}, trained on {self.trained_on}{lesson}")
+
+
+def real_speech_yardstick(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    model: str,
+    trained_on: str,
+    groups: ArrayLike | None = None,
+    data: str = "FSDD",
+    lesson: int | None = None,
+) -> Yardstick:
+    """The course's yardstick: accuracy on real recordings of speakers the model never heard.
+
+    Every lesson that trains a model measures it the same way, on the Free
+    Spoken Digit Dataset: all 3,000 recordings for a model trained on
+    synthetic speech, or the recordings of the held-out speakers where some
+    FSDD speakers were used in training. The accuracy comes with its 95 %
+    Wilson interval (:func:`accuracy_interval`) and with what was trained on
+    what, so that the figures of different lessons can be compared.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like [shape=(n,)] of int
+        True and predicted class indices of the real recordings.
+    model : str
+        The model, e.g. ``"logistic regression on MFCC statistics"``.
+    trained_on : str
+        Its training data, e.g. ``"800 synthetic clips"``.
+    groups : array-like [shape=(n,)] or None
+        The speaker of every recording, to count the speakers.
+    data : str
+        The name of the real recordings.
+    lesson : int or None
+        The lesson the figure comes from, printed as ``(lesson 04)``.
+
+    Returns
+    -------
+    Yardstick
+        The accuracy, its interval and the description; ``print`` it.
+
+    Raises
+    ------
+    ParameterError
+        If the labels are not 1-D arrays of non-negative class indices of
+        the same length, ``groups`` has another length, or ``model``,
+        ``trained_on``, ``data`` or ``lesson`` is empty or not of its type.
+
+    See Also
+    --------
+    accuracy_interval
+
+    Examples
+    --------
+    >>> print(real_speech_yardstick([0, 1, 2, 3], [0, 1, 2, 0], groups=["a", "a", "b", "b"],
+    ...                             model="a CNN", trained_on="800 synthetic clips", lesson=7))
+    Yardstick, real speech (FSDD, 4 recordings, 2 speakers never heard in training): 0.75 (95% CI 0.30-0.95); a CNN, trained on 800 synthetic clips (lesson 07)
+
+    Taught in lesson 04 (the baseline), then in every lesson that trains a model.
+    """
+    for name, text in (("model", model), ("trained_on", trained_on), ("data", data)):
+        if not isinstance(text, str) or not text.strip():
+            raise ParameterError(f"{name} must be a non-empty description, got {text!r}")
+    if lesson is not None and (isinstance(lesson, bool) or not isinstance(lesson, (int, np.integer))
+                               or lesson < 0):
+        raise ParameterError(f"lesson must be a lesson number (0 or more) or None, got {lesson!r}")
+    true, pred = _check_label_arrays(y_true, y_pred, None)
+    n_speakers = None
+    if groups is not None:
+        speakers = np.asarray(groups)
+        if speakers.shape != true.shape:
+            raise ParameterError(f"groups must give the speaker of each of the {true.size} recordings, "
+                                 f"got shape {speakers.shape}")
+        n_speakers = len(np.unique(speakers))
+    correct = int(np.sum(true == pred))
+    low, high = accuracy_interval(correct, true.size)
+    return Yardstick(accuracy=correct / true.size, correct=correct, n=int(true.size), low=low, high=high,
+                     model=model.strip(), trained_on=trained_on.strip(), n_speakers=n_speakers,
+                     data=data.strip(), lesson=None if lesson is None else int(lesson))
 
 
 def evaluate_folder(
