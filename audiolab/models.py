@@ -1,20 +1,22 @@
-"""Keras models for audio classification: a CNN, an RNN and a CRNN, and their feature front end.
+"""Keras models for audio classification: a CNN, an RNN, a CRNN and a transformer, and their feature front end.
 
 Every builder returns a functional ``keras.Model`` with named layers. The
 models read features the way :mod:`audiolab.features` returns them, shaped
 ``(n_features, n_frames)`` per clip (frequency first, as in
-:func:`audiolab.features.extract_batch`), so the same arrays feed all three:
+:func:`audiolab.features.extract_batch`), so the same arrays feed all four:
 
-==============  ==========================================================  ==============
-builder         what it does                                                 default size
-==============  ==========================================================  ==============
-``build_cnn``   the features as a one-channel image; 3x3 convolutions,       ~50k parameters
-                batch normalisation, max-pooling; average over time
-``build_rnn``   the frames as a sequence; a bidirectional GRU or LSTM;       ~42k (GRU)
-                attention pooling (or the last state)
-``build_crnn``  convolutions over time and frequency, then a GRU over the    ~51k
-                sequence, 8 times shorter
-==============  ==========================================================  ==============
+=====================  ==========================================================  ===============
+builder                what it does                                                default size
+=====================  ==========================================================  ===============
+``build_cnn``          the features as a one-channel image; 3x3 convolutions,      ~50k parameters
+                       batch normalisation, max-pooling; average over time
+``build_rnn``          the frames as a sequence; a bidirectional GRU or LSTM;      ~42k (GRU)
+                       attention pooling (or the last state)
+``build_crnn``         convolutions over time and frequency, then a GRU over the   ~51k
+                       sequence, 8 times shorter
+``build_transformer``  patches of 2 frames, a learned position embedding, two      ~45k
+                       self-attention blocks; average over the patches
+=====================  ==========================================================  ===============
 
 Two optional layers put the feature pipeline inside the model, so that an
 exported model takes what an application has (a waveform), not what the
@@ -37,7 +39,8 @@ does not load it. The import drops TensorFlow's start-up banner unless
 ``TF_CPP_MIN_LOG_LEVEL`` asks for informational messages
 (:func:`audiolab.quiet.import_keras`); it changes no environment variable.
 
-Taught in lessons 07 (a CNN on spectrograms) and 08 (RNNs on sequences).
+Taught in lessons 07 (a CNN on spectrograms), 08 (RNNs on sequences) and 09 (attention and
+transformers).
 """
 
 from __future__ import annotations
@@ -74,6 +77,9 @@ __all__ = [
     "build_cnn",
     "build_rnn",
     "build_crnn",
+    "build_transformer",
+    "PositionEmbedding",
+    "attention_maps",
     "with_frontend",
     "normalization_layer",
     "layer_table",
@@ -755,6 +761,210 @@ def build_crnn(
         x = _attention_pooling(x)
     outputs = _classifier(x, num_classes, dropout)
     return keras.Model(inputs, outputs, name=name)
+
+
+@keras.saving.register_keras_serializable(package="audiolab")
+class PositionEmbedding(layers.Layer):
+    """A learned vector per position, added to a sequence: where in the clip each step is.
+
+    Self-attention compares every step with every other and does not see
+    their order; adding a trainable vector for each position (one row of a
+    ``(n_steps, width)`` table, initialised small) lets the model tell the
+    start of a word from its end. The table is fixed in size, so the model
+    takes sequences of exactly ``n_steps``.
+
+    Examples
+    --------
+    >>> layer = PositionEmbedding()
+    >>> layer(np.zeros((2, 5, 8), np.float32)).shape
+    TensorShape([2, 5, 8])
+    >>> layer.count_params()
+    40
+
+    Taught in lesson 09 (attention and transformers).
+    """
+
+    def build(self, input_shape):
+        self.embedding = self.add_weight(
+            shape=(int(input_shape[1]), int(input_shape[2])), name="embedding",
+            initializer=keras.initializers.RandomNormal(stddev=0.02),
+        )
+
+    def call(self, inputs):
+        return inputs + self.embedding
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+def _transformer_block(x, index: int, *, num_heads: int, mlp_units: int, dropout: float):
+    """Pre-norm encoder block: x + attention(norm(x)), then x + MLP(norm(x))."""
+    width = x.shape[-1]
+    h = layers.LayerNormalization(epsilon=1e-6, name=f"block{index}_norm1")(x)
+    h = layers.MultiHeadAttention(num_heads, key_dim=width // num_heads,
+                                  name=f"block{index}_attention")(h, h)
+    if dropout > 0:
+        h = layers.Dropout(dropout, name=f"block{index}_dropout1")(h)
+    x = layers.Add(name=f"block{index}_residual1")([x, h])
+    h = layers.LayerNormalization(epsilon=1e-6, name=f"block{index}_norm2")(x)
+    h = layers.Dense(mlp_units, activation="gelu", name=f"block{index}_mlp1")(h)
+    h = layers.Dense(width, name=f"block{index}_mlp2")(h)
+    if dropout > 0:
+        h = layers.Dropout(dropout, name=f"block{index}_dropout2")(h)
+    return layers.Add(name=f"block{index}_residual2")([x, h])
+
+
+def build_transformer(
+    input_shape: tuple[int, ...],
+    num_classes: int,
+    *,
+    patch_frames: int = 2,
+    width: int = 48,
+    num_heads: int = 4,
+    num_blocks: int = 2,
+    mlp_units: int = 96,
+    dropout: float = 0.1,
+    normalization: Any = None,
+    relative_level: bool = False,
+    frontend: AudioFeatures | None = None,
+    name: str = "transformer",
+):
+    """A small keyword transformer: patches of frames, self-attention, an average over time.
+
+    ``Permute`` the features to time first; cut the frames into patches of
+    ``patch_frames`` frames (all feature rows) and project each to ``width``
+    numbers (a ``Conv1D`` whose kernel and stride are the patch: one linear
+    map per patch); add a learned :class:`PositionEmbedding`; then
+    ``num_blocks`` pre-norm encoder blocks, each multi-head self-attention
+    (``num_heads`` heads of ``width // num_heads`` dimensions) and a two-layer
+    GELU MLP, both with residual connections; layer normalisation, the mean
+    over the patches, dropout and the classifier. This is the keyword
+    transformer of Berg et al. (2021), much smaller, with the mean over
+    patches instead of a class token.
+
+    Parameters
+    ----------
+    input_shape : (n_features, n_frames) or (n_samples,)
+        One clip's features (``(40, 101)`` log-mel), or its waveform with a
+        ``frontend``.
+    num_classes : int >= 2
+        Number of classes.
+    patch_frames : int
+        Frames per patch (2: 50 patches of 20 ms from 101 frames; a last
+        incomplete patch is dropped).
+    width : int
+        Numbers per patch inside the model (``d_model``); a multiple of
+        ``num_heads``.
+    num_heads : int
+        Attention heads per block.
+    num_blocks : int
+        Encoder blocks.
+    mlp_units : int
+        Hidden units of each block's MLP.
+    dropout : float in [0, 1)
+        Dropout after attention and MLP, and before the classifier.
+    normalization, relative_level, frontend, name
+        As in :func:`build_cnn`.
+
+    Returns
+    -------
+    keras.Model
+        Layers named ``features``, ``normalization``, ``to_time_first``,
+        ``patch_embedding``, ``position_embedding``, ``block1_norm1``,
+        ``block1_attention``, ..., ``final_norm``, ``average_over_time``,
+        ``dropout``, ``classifier``.
+
+    Raises
+    ------
+    ParameterError
+        If an argument is invalid.
+
+    See Also
+    --------
+    build_cnn, build_crnn, attention_maps
+
+    Examples
+    --------
+    >>> model = build_transformer((40, 101), 10)
+    >>> model.get_layer("position_embedding").output.shape
+    (None, 50, 48)
+
+    Taught in lesson 09 (attention and transformers).
+    """
+    num_classes = _check_classes(num_classes)
+    patch_frames = check_positive_int("patch_frames", patch_frames)
+    width = check_positive_int("width", width)
+    num_heads = check_positive_int("num_heads", num_heads)
+    num_blocks = check_positive_int("num_blocks", num_blocks)
+    mlp_units = check_positive_int("mlp_units", mlp_units)
+    dropout = _check_dropout(dropout)
+    if width % num_heads:
+        raise ParameterError(f"width ({width}) must be a multiple of num_heads ({num_heads})")
+    inputs, x, (_, n_frames) = _inputs(input_shape, frontend, normalization,
+                                       check_bool("relative_level", relative_level))
+    if n_frames < patch_frames:
+        raise ParameterError(f"patch_frames={patch_frames} is more than the {n_frames} frames")
+    x = layers.Permute((2, 1), name="to_time_first")(x)
+    x = layers.Conv1D(width, patch_frames, strides=patch_frames, name="patch_embedding")(x)
+    x = PositionEmbedding(name="position_embedding")(x)
+    for i in range(1, num_blocks + 1):
+        x = _transformer_block(x, i, num_heads=num_heads, mlp_units=mlp_units, dropout=dropout)
+    x = layers.LayerNormalization(epsilon=1e-6, name="final_norm")(x)
+    x = layers.GlobalAveragePooling1D(name="average_over_time")(x)
+    outputs = _classifier(x, num_classes, dropout)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def attention_maps(model, features: Any, *, block: int | None = None) -> NDArray[np.float32]:
+    """The self-attention weights of a :func:`build_transformer` model, per head.
+
+    Row ``i`` of a map says how much patch ``i`` takes from every patch
+    (each row sums to 1).
+
+    Parameters
+    ----------
+    model : keras.Model
+        Built by :func:`build_transformer`, taking features.
+    features : np.ndarray [shape=(n, n_features, n_frames)]
+        Clips' features, as the model takes them.
+    block : int, optional
+        The encoder block (1 is the first); the last by default.
+
+    Returns
+    -------
+    np.ndarray [shape=(n, num_heads, n_patches, n_patches)], float32
+
+    Raises
+    ------
+    ParameterError
+        If the model has no such block or the features do not fit it.
+
+    Examples
+    --------
+    >>> model = build_transformer((40, 101), 10, num_blocks=1)
+    >>> attention_maps(model, np.zeros((3, 40, 101), np.float32)).shape
+    (3, 4, 50, 50)
+
+    Taught in lesson 09 (attention and transformers).
+    """
+    blocks = sorted(int(layer.name[5:-len("_attention")]) for layer in model.layers
+                    if layer.name.startswith("block") and layer.name.endswith("_attention"))
+    if not blocks:
+        raise ParameterError(f"model {model.name!r} has no attention blocks: build it with build_transformer")
+    block = blocks[-1] if block is None else check_positive_int("block", block)
+    if block not in blocks:
+        raise ParameterError(f"block must be one of {blocks}, got {block}")
+    x = np.asarray(features, dtype=np.float32)
+    expected = tuple(model.input_shape[1:])
+    if x.ndim != len(expected) + 1 or tuple(x.shape[1:]) != expected:
+        raise ParameterError(
+            f"features must have shape (n, {', '.join(map(str, expected))}) for this model, got {x.shape}"
+        )
+    before = keras.Model(model.input, model.get_layer(f"block{block}_norm1").output)
+    h = before(x, training=False)
+    _, scores = model.get_layer(f"block{block}_attention")(h, h, return_attention_scores=True,
+                                                           training=False)
+    return np.asarray(scores, dtype=np.float32)
 
 
 def with_frontend(model, frontend: AudioFeatures, *, n_samples: int, name: str | None = None):

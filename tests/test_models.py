@@ -94,6 +94,41 @@ def test_crnn_shortens_time_and_pools_frequency():
     assert model.count_params() < 100_000
 
 
+def test_transformer_patches_positions_and_attention_blocks():
+    model = models.build_transformer((40, 101), 10)
+    assert model.get_layer("patch_embedding").output.shape == (None, 50, 48)  # 2 frames a patch
+    width, heads, mlp = 48, 4, 96
+    attention = 4 * (width * width + width)                 # query, key, value, output projections
+    block = attention + 2 * 2 * width + width * mlp + mlp + mlp * width + width
+    expected = (2 * 40 * width + width) + 50 * width + 2 * block + 2 * width + width * 10 + 10
+    assert model.count_params() == expected == 44_794
+    assert model.get_layer("block1_attention").count_params() == attention
+    x = np.random.default_rng(0).standard_normal((3, 40, 101)).astype(np.float32)
+    maps = models.attention_maps(model, x)
+    assert maps.shape == (3, heads, 50, 50)
+    np.testing.assert_allclose(maps.sum(axis=-1), 1, atol=1e-5)    # every row is a softmax
+    assert not np.allclose(models.attention_maps(model, x, block=1), maps)
+
+
+def test_transformer_sees_order_only_through_its_position_embedding():
+    model = models.build_transformer((40, 101), 3, num_blocks=1, dropout=0.0)
+    x = np.random.default_rng(1).standard_normal((1, 40, 100)).astype(np.float32)
+    x = np.concatenate([x, x[..., :1]], axis=2)                     # 101 frames, the last dropped
+    patches = x[..., :100].reshape(1, 40, 50, 2)
+    reversed_ = np.concatenate([patches[:, :, ::-1].reshape(1, 40, 100), x[..., :1]], axis=2)
+    assert not np.allclose(model(x), model(reversed_), atol=1e-5)
+    embedding = model.get_layer("position_embedding")
+    embedding.set_weights([np.zeros_like(embedding.get_weights()[0])])
+    np.testing.assert_allclose(model(x), model(reversed_), atol=1e-5)   # a bag of patches
+
+
+def test_transformer_saves_and_loads_safely(tmp_path):
+    model = models.build_transformer((40, 101), 3, width=16, num_heads=2, mlp_units=16)
+    path = models.save_model(model, tmp_path / "t.keras", metadata={"class_names": ["a", "b", "c"]})
+    x = np.random.default_rng(2).standard_normal((2, 40, 101)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(models.load_model(path)(x)), np.asarray(model(x)), atol=1e-6)
+
+
 @pytest.mark.parametrize(
     "call, message",
     [
@@ -105,6 +140,9 @@ def test_crnn_shortens_time_and_pools_frequency():
         (lambda: models.build_rnn((13, 101), 10, cell="rnn"), "cell"),
         (lambda: models.build_rnn((13, 101), 10, attention="yes"), "attention"),
         (lambda: models.build_crnn((40, 101), 10, filters=(8,) * 7), "too small"),
+        (lambda: models.build_transformer((40, 101), 10, width=50), "multiple of num_heads"),
+        (lambda: models.build_transformer((40, 101), 10, patch_frames=200), "patch_frames"),
+        (lambda: models.build_transformer((40, 101), 10, num_blocks=0), "num_blocks"),
         (lambda: models.build_cnn((16000,), 10, frontend=models.AudioFeatures()), None),
         (lambda: models.build_cnn((40, 101), 10, frontend="logmel"), "AudioFeatures"),
         (lambda: models.build_cnn((40, 101), 10, normalization=np.zeros((5, 13, 101))),

@@ -644,6 +644,10 @@ class TrainingCheck(Check):
                     "at ln({n_classes}) = {ln:.2f} or jumping about means the steps are far too "
                     "large (a learning rate of 1.0 throws the weights past every minimum; Adam "
                     "works with about 0.001 to 0.003).")
+    #: The advice for a model that learned nothing, once lesson 07's learning-rate task is done.
+    NOT_TRAINED = ("Is it trained at all (model.fit)? Watch the training loss (verbose=2): it "
+                   "should fall from ln({n_classes}) = {ln:.2f} towards 0. Adam works with a "
+                   "learning rate of about 0.001 to 0.003.")
     #: Lesson 07's advice for a model that learned too little.
     NOT_ENOUGH = ("Train for more epochs, check the learning rate, and standardise the features "
                   "inside the model (models.build_cnn(..., normalization=X_train)): the check "
