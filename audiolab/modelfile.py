@@ -52,8 +52,8 @@ __all__ = [
     "write_sidecar",
 ]
 
-#: The architectures ``audiolab train`` builds (lessons 07-08).
-MODEL_KINDS = ("cnn", "rnn", "crnn")
+#: The architectures ``audiolab train`` builds (lessons 07-09).
+MODEL_KINDS = ("cnn", "rnn", "crnn", "transformer")
 #: The features a model file may ask for.
 FEATURE_KINDS = ("logmel", "mfcc")
 #: The quantisations of ``audiolab export`` (lesson 12).

@@ -92,6 +92,21 @@ def test_classifier_matches_keras_from_waveforms_and_features(flats, trained):
 
 
 @pytest.mark.slow
+def test_a_transformer_converts_and_runs_in_every_quantisation(trained):
+    from audiolab import models
+    from audiolab.deploy import TFLitePredictor, to_tflite
+
+    models.keras.utils.set_random_seed(0)
+    net = models.build_transformer(trained["x"].shape[1:], 3, width=16, num_heads=2, mlp_units=16,
+                                   normalization=trained["x"])
+    reference = np.asarray(net(trained["x"], training=False))
+    for q in ("none", "dynamic", "int8"):
+        flat = to_tflite(net, quantize=q, representative_data=trained["x"])
+        probs = TFLitePredictor(flat, metadata=trained["metadata"]).predict_features(trained["x"])
+        assert np.abs(probs - reference).max() < (1e-4 if q == "none" else 0.05), q
+
+
+@pytest.mark.slow
 def test_quantize_input_and_dequantize_output_use_scale_and_zero_point(flats, trained):
     from audiolab.deploy import TFLitePredictor
 

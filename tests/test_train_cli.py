@@ -67,7 +67,7 @@ def test_evaluate_prints_a_table(words_model, words, capsys):
     assert [line.split()[0] for line in lines[4:]] == ["no", "up", "yes"]
 
 
-@pytest.mark.parametrize("model", ["rnn", "crnn"])
+@pytest.mark.parametrize("model", ["rnn", "crnn", "transformer"])
 @pytest.mark.slow
 def test_the_other_models_train_too(model, words, tmp_path, capsys):
     out = tmp_path / f"{model}.keras"
