@@ -44,7 +44,9 @@ __all__ = [
     "MODEL_KINDS",
     "ModelCard",
     "QUANTIZATIONS",
+    "BACKGROUND_PREFIX",
     "add_card_to_keras",
+    "is_background_class",
     "read_keras_card",
     "read_sidecar",
     "require",
@@ -64,6 +66,40 @@ FORMAT_VERSION = 1
 KERAS_FORMAT, TFLITE_FORMAT = "audiolab-model", "audiolab-tflite"
 #: The entry of a ``.keras`` zip that holds the model card.
 KERAS_ENTRY = "audiolab.json"
+#: A class whose name starts with this is background (``_unknown_``, ``_silence_``), not a word.
+BACKGROUND_PREFIX = "_"
+
+
+def is_background_class(name: str) -> bool:
+    """Whether a class is background (its name starts with ``_``): never reported as a detection.
+
+    Keyword spotters learn ``_unknown_`` (other words) and ``_silence_``
+    (noise, room tone, nothing) beside their keywords, as Speech Commands
+    does. ``audiolab predict``'s top choice and the streaming detector never
+    report such a class as a word heard; evaluation counts it like any other.
+
+    Parameters
+    ----------
+    name : str
+        A class name, as a model card lists it.
+
+    Returns
+    -------
+    bool
+        True for ``"_unknown_"``, ``"_silence_"``, ``"_background_noise_"``.
+
+    See Also
+    --------
+    audiolab.deploy.StreamingDetector, audiolab.datasets.make_speech_dataset
+
+    Examples
+    --------
+    >>> is_background_class("_silence_"), is_background_class("yes")
+    (True, False)
+
+    Taught in lesson 12 (a keyword spotter with ``_unknown_`` and ``_silence_``).
+    """
+    return str(name).startswith(BACKGROUND_PREFIX)
 
 _REQUIRED = ("class_names", "sr", "n_samples")
 

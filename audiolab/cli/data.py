@@ -5,6 +5,7 @@
     audiolab data speech OUT_DIR [--vocabulary digits|commands|WORD,WORD,...]
                                  [--per-class N] [--takes N] [--sr HZ] [--duration S]
                                  [--seed S] [--noise-snr LO HI | --no-noise] [--flite]
+                                 [--unknown] [--silence]
                                  [--jobs N] [--overwrite] [--quiet]
     audiolab data fsdd OUT_DIR [--source PATH] [--sr HZ] [--words] [--overwrite] [--quiet]
     audiolab data info DIR [--verify]
@@ -85,6 +86,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     speech.add_argument("--flite", action="store_true",
                         help="add Flite's four voices to eSpeak NG's (needs the flite program: "
                         "apt-get install flite, or brew install flite)")
+    speech.add_argument("--unknown", action="store_true",
+                        help="add an _unknown_ class of --per-class other words (never a "
+                        "keyword), said by the same speakers")
+    speech.add_argument("--silence", action="store_true",
+                        help="add a _silence_ class of --per-class background clips: noise, "
+                        "room tone, clicks, breaths, digital silence")
     speech.add_argument("--jobs", type=positive_int("--jobs"), default=1, metavar="N",
                         help="worker processes (default: 1; the output does not depend on it)")
     speech.add_argument("--overwrite", action="store_true",
@@ -183,6 +190,8 @@ def _run_speech(args: argparse.Namespace) -> int:
         seed=args.seed,
         noise_snr_db=None if args.no_noise else tuple(args.noise_snr),
         voices=[*DEFAULT_VOICES, *FLITE_VOICES] if args.flite else None,
+        unknown=args.unknown,
+        silence=args.silence,
         overwrite=args.overwrite,
         n_jobs=args.jobs,
         progress=False if args.quiet else None,
@@ -297,7 +306,8 @@ def _describe(directory: str | Path, *, verify: bool = False) -> tuple[str, int]
     if manifest and isinstance(manifest.get("parameters"), dict):
         p = manifest["parameters"]
         shown = ", ".join(f"{k}={p[k]}" for k in ("per_class", "takes", "sr", "duration",
-                                                     "seed", "noise_snr_db") if k in p)
+                                                     "seed", "noise_snr_db", "unknown",
+                                                     "silence") if k in p)
         lines.append(f"made by: {manifest.get('format', '?')}" + (f" ({shown})" if shown else ""))
     total_split = ", ".join(
         f"{sum(1 for _, sp, _ in ok if sp == s)} {s}" for s in split_names

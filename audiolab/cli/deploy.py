@@ -69,7 +69,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     predict = subparsers.add_parser(
         "predict",
         help="classify audio files with a .keras or .tflite model",
-        description="Print the most probable classes of each FILE.",
+        description="Print the most probable classes of each FILE. A background class "
+        "(a name starting with _, such as _unknown_ or _silence_) on top reads as "
+        "'no keyword'.",
     )
     predict.add_argument("model", metavar="MODEL", type=existing_file("model file"),
                          help="a .keras or .tflite model")
@@ -86,7 +88,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "stream",
         help="detect words or sounds over a long recording",
         description="Slide the model's window over FILE every --hop seconds, smooth the "
-        "probabilities and print each detection with its start and end time.",
+        "probabilities and print each detection with its start and end time. Background "
+        "classes (names starting with _, such as _unknown_ or _silence_) are never detections.",
     )
     stream.add_argument("model", metavar="MODEL", type=existing_file("model file"),
                         help="a .keras or .tflite model")
@@ -153,6 +156,20 @@ def _run_export(args: argparse.Namespace) -> int:
 
 
 
+def top_choice_text(top: list[dict]) -> str:
+    """The classes of one file as ``predict`` prints them: a background class on top is no keyword.
+
+    ``top`` holds ``{"label", "probability"}`` dicts, most probable first:
+    ``yes (0.912), no (0.051)``, or ``no keyword (_silence_ 0.930), yes (0.040)``.
+    """
+    from ..modelfile import is_background_class
+
+    parts = [f"{t['label']} ({t['probability']:.3f})" for t in top]
+    if top and is_background_class(top[0]["label"]):
+        parts[0] = f"no keyword ({top[0]['label']} {top[0]['probability']:.3f})"
+    return ", ".join(parts)
+
+
 def _run_predict(args: argparse.Namespace) -> int:
     from ..io import load
 
@@ -170,8 +187,7 @@ def _run_predict(args: argparse.Namespace) -> int:
         print(json.dumps({"model": str(args.model), "predictions": results}))
         return 0
     for result in results:
-        top = ", ".join(f"{t['label']} ({t['probability']:.3f})" for t in result["top"])
-        print(f"{one_line(result['file'])}: {top}")
+        print(f"{one_line(result['file'])}: {top_choice_text(result['top'])}")
     return 0
 
 

@@ -75,6 +75,10 @@ __all__ = [
     "VOCABULARIES",
     "DIGIT_WORDS",
     "COMMAND_WORDS",
+    "UNKNOWN_CLASS",
+    "SILENCE_CLASS",
+    "UNKNOWN_WORDS",
+    "BACKGROUND_KINDS",
 ]
 
 #: The digits, in numeric order (class folders are sorted alphabetically).
@@ -83,11 +87,43 @@ DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "e
 COMMAND_WORDS = ("yes", "no", "up", "down", "left", "right", "stop", "go")
 #: Named vocabularies for ``make_speech_dataset(vocabulary=...)``.
 VOCABULARIES = {"digits": DIGIT_WORDS, "commands": COMMAND_WORDS}
+#: The class of other words and the class of background, as Speech Commands names them.
+UNKNOWN_CLASS, SILENCE_CLASS = "_unknown_", "_silence_"
+#: What ``_unknown_`` says: varied English words of one to three syllables, none of them a
+#: keyword of any vocabulary above nor a homophone of one ("for", "to", "know", "write").
+UNKNOWN_WORDS = (
+    "apple", "army", "baby", "banana", "basket", "bed", "bird", "blanket", "bottle", "bread",
+    "bridge", "brother", "butter", "button", "camera", "candle", "carpet", "castle", "cat",
+    "chair", "cherry", "chicken", "circle", "city", "cloud", "coffee", "copper", "cotton",
+    "cousin", "dinner", "doctor", "dog", "dragon", "dream", "family", "farmer", "feather",
+    "finger", "flower", "follow", "forest", "forward", "garden", "giant", "glass", "guitar",
+    "hammer", "happy", "house", "island", "jacket", "jungle", "kettle", "kitchen", "ladder",
+    "learn", "lemon", "letter", "lion", "magic", "marble", "market", "marvin", "meadow",
+    "melon", "mirror", "monkey", "morning", "mountain", "music", "napkin", "nature", "needle",
+    "ocean", "orange", "paper", "parrot", "pencil", "pepper", "picture", "pillow", "planet",
+    "pocket", "potato", "puzzle", "rabbit", "river", "rocket", "salad", "sheila", "silver",
+    "sister", "soccer", "spider", "spoon", "summer", "sugar", "table", "teacher", "ticket",
+    "tiger", "tomato", "tree", "turtle", "valley", "velvet", "village", "visual", "wagon",
+    "water", "window", "winter", "wizard", "wow", "yellow", "zebra",
+    "backward", "bench", "crisp", "fifty", "hello", "maybe", "never", "open", "please",
+    "quiet", "sorry", "thank", "under", "very", "wait", "where", "white", "black", "green",
+)
 
 METADATA = "metadata.csv"
 _FORMAT = "audiolab-speech-dataset"
 #: Bump when the generator changes what it writes: old caches then no longer match.
 GENERATOR_VERSION = 1
+#: The same for the ``_unknown_`` and ``_silence_`` classes, recorded (with them) only in the
+#: parameters of a dataset that has them: the datasets without them, and the names of their
+#: caches (lesson 07 prints one), stay as they were.
+BACKGROUND_VERSION = 1
+#: What a ``_silence_`` clip holds, in turn: noise of three colours, a low room tone with hum,
+#: sparse clicks, breath-like bursts of filtered noise, and digital silence (all zeros).
+BACKGROUND_KINDS = ("white", "pink", "brown", "room", "clicks", "breath", "silence")
+_NOISE_DBFS = (-70.0, -25.0)  # RMS of the noise backgrounds
+_ROOM_DBFS = (-65.0, -45.0)  # RMS of the room tone
+_CLICK_DBFS = (-30.0, -6.0)  # peak of a click
+_BREATH_DBFS = (-45.0, -25.0)  # RMS of a breath over its length
 
 # How synthetic speakers vary (eSpeak units) and how utterances jitter around them.
 _RATE = (135, 205)  # words per minute
@@ -105,9 +141,22 @@ MAX_PER_CLASS = 100_000
 _MEMORY_PER_CLIP = 2500
 
 
+def _classes(params: dict[str, Any]) -> list[str]:
+    """The class folders of a build: the words, then ``_unknown_`` and ``_silence_`` if asked."""
+    extra = [name for name, on in ((UNKNOWN_CLASS, params.get("unknown")),
+                                   (SILENCE_CLASS, params.get("silence"))) if on]
+    return [*params["vocabulary"], *extra]
+
+
+def _unknown_words(words: Sequence[str]) -> list[str]:
+    """:data:`UNKNOWN_WORDS` without any keyword of a known vocabulary or of ``words``."""
+    keywords = {w.lower() for v in (*VOCABULARIES.values(), words) for w in v}
+    return [w for w in UNKNOWN_WORDS if w not in keywords]
+
+
 def _needs(params: dict[str, Any]) -> tuple[int, int, int]:
     """(clips, bytes on disk, bytes of memory) a build with ``params`` needs, roughly."""
-    n_clips = len(params["vocabulary"]) * params["per_class"]
+    n_clips = len(_classes(params)) * params["per_class"]
     samples = int(round(params["duration"] * params["sr"]))
     per_file = -(-(44 + 2 * samples) // 4096) * 4096  # 16-bit WAV, in whole disk blocks
     disk = n_clips * (per_file + 200) + 65536  # + its metadata.csv row, + the manifest
@@ -148,14 +197,14 @@ def _check_words(vocabulary: object) -> tuple[str, ...]:
         word = word.strip()
         if (
             word in (".", "..")
-            or word.startswith(".")
+            or word.startswith((".", "_"))
             or any(c in word for c in '/\\:*?"<>|')
             or any(ord(c) < 32 for c in word)
             or len(word) > 60
         ):
             raise ParameterError(
-                f"vocabulary word {word!r} cannot be a folder name: use letters, digits, "
-                f"spaces, hyphens or apostrophes"
+                f"vocabulary word {word!r} cannot be a folder name (or, starting with _, "
+                f"names a background class): use letters, digits, spaces, hyphens or apostrophes"
             )
         words.append(word)
     lowered = [w.lower() for w in words]
@@ -309,9 +358,13 @@ def _speakers(params: dict[str, Any]) -> list[_Speaker]:
 
 
 def _parameters(
-    vocabulary, per_class, takes, sr, duration, seed, noise_snr_db, voices, variants, splits
+    vocabulary, per_class, takes, sr, duration, seed, noise_snr_db, voices, variants, splits,
+    unknown=False, silence=False,
 ) -> dict[str, Any]:
     words = _check_words(vocabulary)
+    for name, value in (("unknown", unknown), ("silence", silence)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise ParameterError(f"{name} must be True or False, got {value!r}")
     per_class = check_positive_int("per_class", per_class)
     if per_class > MAX_PER_CLASS:
         raise ParameterError(f"per_class must be at most {MAX_PER_CLASS:,}, got {per_class:,}")
@@ -342,7 +395,7 @@ def _parameters(
             AudiolabWarning,
             stacklevel=4,
         )
-    return {
+    params = {
         "vocabulary": list(words),
         "per_class": per_class,
         "takes": takes,
@@ -355,6 +408,9 @@ def _parameters(
         "splits": list(fractions),
         "generator": GENERATOR_VERSION,
     }
+    if unknown or silence:
+        params.update(unknown=bool(unknown), silence=bool(silence), background=BACKGROUND_VERSION)
+    return params
 
 
 # ---------------------------------------------------------------------------
@@ -436,9 +492,8 @@ def _render_clip(spec: dict[str, Any], speaker: _Speaker, params: dict[str, Any]
     peak = 10 ** (rng.uniform(*_PEAK_DBFS) / 20)
     noise_rng = np.random.default_rng(rng.integers(2**63))
 
-    speech, rate = _say_to_fit(
-        spec["word"], speaker, rate, pitch, pitch_range, sr, int(_MAX_FILL * n)
-    )
+    text = spec.get("text", spec["word"])
+    speech, rate = _say_to_fit(text, speaker, rate, pitch, pitch_range, sr, int(_MAX_FILL * n))
     offset = int(position * (n - len(speech) + 1))
     mix = np.zeros(n, dtype=np.float64)
     mix[offset : offset + len(speech)] = speech
@@ -464,7 +519,66 @@ def _render_clip(spec: dict[str, Any], speaker: _Speaker, params: dict[str, Any]
         "speech_duration": f"{len(speech) / sr:.4f}",
         "peak": f"{peak:.4f}",
         "split": speaker.split,
+        "text": text,
         "sha256": file_sha256(path),
+    }
+
+
+def _background(rng: np.random.Generator, kind: str, n: int, sr: int) -> NDArray[np.float64]:
+    """``n`` samples of one kind of background (:data:`BACKGROUND_KINDS`), peak below 1."""
+    def level(low_high: tuple[float, float]) -> float:
+        return 10 ** (rng.uniform(*low_high) / 20)
+
+    if kind == "silence":
+        return np.zeros(n)
+    if kind in _NOISE_COLOURS:
+        y = _noise(rng, n, kind, sr) * level(_NOISE_DBFS)
+    elif kind == "room":  # low rumble and a mains hum with two harmonics
+        t = np.arange(n) / sr
+        mains = 50.0 if rng.random() < 0.5 else 60.0
+        hum = sum(rng.uniform(0.1, 0.5) / k * np.sin(2 * np.pi * k * mains * t + rng.uniform(0, 2 * np.pi))
+                  for k in (1, 2, 3))
+        y = _noise(rng, n, "brown", sr) + hum
+        y *= level(_ROOM_DBFS) / float(np.sqrt(np.mean(y**2)))
+    elif kind == "clicks":  # a few short decaying bursts over a faint floor
+        y = _noise(rng, n, "white", sr) * 10 ** (-80 / 20)
+        for _ in range(int(rng.integers(1, 6))):
+            length = max(2, int(sr * rng.uniform(0.001, 0.005)))
+            start = int(rng.integers(0, max(1, n - length)))
+            burst = rng.standard_normal(length) * np.exp(-np.arange(length) / (length / 4))
+            burst *= level(_CLICK_DBFS) / float(np.max(np.abs(burst)))
+            y[start : start + length] += burst[: n - start]
+    elif kind == "breath":  # one or two bursts of band-passed noise, swelling and fading
+        y = _noise(rng, n, "white", sr) * 10 ** (-80 / 20)
+        for _ in range(int(rng.integers(1, 3))):
+            length = min(n, int(sr * rng.uniform(0.25, 0.6)))
+            low, high = rng.uniform(300, 800), rng.uniform(2000, min(5000, 0.45 * sr))
+            spectrum = np.fft.rfft(rng.standard_normal(length))
+            freqs = np.fft.rfftfreq(length, d=1.0 / sr)
+            spectrum[(freqs < low) | (freqs > high)] = 0.0
+            burst = np.fft.irfft(spectrum, n=length) * np.hanning(length) ** 1.5
+            burst *= level(_BREATH_DBFS) / max(float(np.sqrt(np.mean(burst**2))), 1e-12)
+            start = int(rng.integers(0, n - length + 1))
+            y[start : start + length] += burst
+    else:  # pragma: no cover - the plan only asks for known kinds
+        raise ParameterError(f"unknown background kind {kind!r}")
+    return np.clip(y, -0.99, 0.99)
+
+
+def _render_background(spec: dict[str, Any], speaker: _Speaker, params: dict[str, Any],
+                       out_dir: str) -> dict[str, Any]:
+    """A ``_silence_`` clip: written like the words (rate, length, PCM), in the speaker's split."""
+    sr = params["sr"]
+    n = int(round(params["duration"] * sr))
+    y = _background(np.random.default_rng(spec["seed"]), spec["kind"], n, sr)
+    path = Path(out_dir) / spec["file"]
+    sf.write(str(path), y.astype(np.float32), sr, format="WAV", subtype="PCM_16")
+    return {
+        "file": spec["file"], "label": spec["word"], "speaker": speaker.name,
+        "take": spec["take"], "voice": "", "variant": "", "rate": "", "pitch": "",
+        "pitch_range": "", "noise": spec["kind"], "snr": "", "offset": "0.0000",
+        "speech_duration": "0.0000", "peak": f"{float(np.max(np.abs(y))):.4f}",
+        "split": speaker.split, "text": "", "sha256": file_sha256(path),
     }
 
 
@@ -474,7 +588,8 @@ def _render_task(task: dict[str, Any]) -> list[dict[str, Any]]:
     speakers = {s.index: s for s in _speakers(params)}
     rows = []
     for spec in task["clips"]:
-        rows.append(_render_clip(spec, speakers[spec["speaker"]], params, task["out_dir"]))
+        render = _render_background if "kind" in spec else _render_clip
+        rows.append(render(spec, speakers[spec["speaker"]], params, task["out_dir"]))
     return rows
 
 
@@ -484,7 +599,9 @@ def _plan(params: dict[str, Any]) -> list[list[dict[str, Any]]]:
     takes = params["takes"]
     n_speakers = params["per_class"] // takes
     width = max(4, len(str(params["per_class"] - 1)))
-    per_speaker = len(words) * takes
+    per_speaker = len(_classes(params)) * takes
+    others = _unknown_words(words)
+    others = [others[i] for i in np.random.default_rng([params["seed"], 4]).permutation(len(others))]
     speakers_per_task = max(1, _CLIPS_PER_TASK // per_speaker)
     tasks: list[list[dict[str, Any]]] = []
     for first in range(0, n_speakers, speakers_per_task):
@@ -500,6 +617,20 @@ def _plan(params: dict[str, Any]) -> list[list[dict[str, Any]]]:
                         "seed": [params["seed"], 2, s, word_key, t],
                         "file": f"{word}/{s * takes + t:0{width}d}.wav",
                     })
+            for t in range(takes):
+                i = s * takes + t  # the clip's number; every other word in turn, in a shuffled order
+                extra = {"speaker": s, "take": t, "file": f"{{}}/{i:0{width}d}.wav"}
+                if params.get("unknown"):
+                    key = zlib.crc32(UNKNOWN_CLASS.encode("utf-8"))
+                    clips.append({**extra, "word": UNKNOWN_CLASS, "text": others[i % len(others)],
+                                  "seed": [params["seed"], 2, s, key, t],
+                                  "file": extra["file"].format(UNKNOWN_CLASS)})
+                if params.get("silence"):
+                    key = zlib.crc32(SILENCE_CLASS.encode("utf-8"))
+                    kind = BACKGROUND_KINDS[(i + params["seed"]) % len(BACKGROUND_KINDS)]
+                    clips.append({**extra, "word": SILENCE_CLASS, "kind": kind,
+                                  "seed": [params["seed"], 2, s, key, t],
+                                  "file": extra["file"].format(SILENCE_CLASS)})
         tasks.append(clips)
     return tasks
 
@@ -648,9 +779,11 @@ def _is_complete(folder: Path, manifest: dict[str, Any]) -> bool:
     return found == expected
 
 
-def _write_metadata(folder: Path, rows: list[dict[str, Any]]) -> None:
+def _write_metadata(folder: Path, rows: list[dict[str, Any]], params: dict[str, Any]) -> None:
+    # What an _unknown_ clip says is in a last column, in the datasets that have them.
+    columns = (*_METADATA_COLUMNS, "text") if params.get("unknown") else _METADATA_COLUMNS
     buffer = _io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=_METADATA_COLUMNS, extrasaction="ignore",
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore",
                             lineterminator="\n")
     writer.writeheader()
     for row in sorted(rows, key=lambda r: r["file"]):
@@ -668,7 +801,7 @@ def _write_manifest(folder: Path, params: dict[str, Any], rows: list[dict[str, A
         "format": _FORMAT,
         "parameters": params,
         "n_clips": len(rows),
-        "class_names": sorted(params["vocabulary"]),
+        "class_names": sorted(_classes(params)),
         "counts": counts,
         "speakers": speakers,
         "content_sha256": tree_sha256(entries),
@@ -697,6 +830,8 @@ def _make(
     voices: Sequence[str] | None = None,
     variants: Sequence[str | None] | None = None,
     splits: tuple[float, float, float] = (0.8, 0.1, 0.1),
+    unknown: bool = False,
+    silence: bool = False,
     overwrite: bool = False,
     n_jobs: int | None = 1,
     progress: bool | None = None,
@@ -704,19 +839,20 @@ def _make(
     """:func:`make_speech_dataset`, also saying whether it generated anything."""
     out_dir = as_path("out_dir", out_dir)
     params = _parameters(
-        vocabulary, per_class, takes, sr, duration, seed, noise_snr_db, voices, variants, splits
+        vocabulary, per_class, takes, sr, duration, seed, noise_snr_db, voices, variants, splits,
+        unknown, silence,
     )
     if not isinstance(overwrite, bool):
         raise ParameterError(f"overwrite must be True or False, got {overwrite!r}")
     n_jobs = _check_n_jobs(n_jobs)
-    n_clips = len(params["vocabulary"]) * params["per_class"]
+    n_clips = len(_classes(params)) * params["per_class"]
     show = auto_progress(progress, n_clips)
 
     def build(work: Path) -> None:
         _, disk, memory = _needs(params)
         check_room(out_dir, disk=disk, memory=memory, cause="per_class (or duration, sr)",
                    what=f"{n_clips:,} clips of {params['duration']:g} s at {params['sr']} Hz")
-        for word in params["vocabulary"]:
+        for word in _classes(params):
             (work / word).mkdir()
         tasks = [
             {"params": params, "clips": clips, "out_dir": str(work.resolve())}
@@ -730,7 +866,7 @@ def _make(
                 bar.update(len(task_rows))
         finally:
             bar.close()
-        _write_metadata(work, rows)
+        _write_metadata(work, rows, params)
         _write_manifest(work, params, rows)
 
     return cached_folder(
@@ -752,6 +888,8 @@ def make_speech_dataset(
     voices: Sequence[str] | None = None,
     variants: Sequence[str | None] | None = None,
     splits: tuple[float, float, float] = (0.8, 0.1, 0.1),
+    unknown: bool = False,
+    silence: bool = False,
     overwrite: bool = False,
     n_jobs: int | None = 1,
     progress: bool | None = None,
@@ -795,6 +933,20 @@ def make_speech_dataset(
     splits : (float, float, float)
         Train, validation and test shares, by speaker: no synthetic speaker is
         in two splits. Recorded in ``metadata.csv``'s ``split`` column.
+    unknown : bool
+        Add an ``_unknown_`` class of other words, as keyword spotters learn
+        (Speech Commands, TFLite Micro's micro_speech): ``per_class`` clips,
+        each speaker saying ``takes`` words of :data:`UNKNOWN_WORDS` (never a
+        keyword of any vocabulary, nor of ``vocabulary``), each word in turn
+        in a shuffled order; what was said is ``metadata.csv``'s ``text``.
+    silence : bool
+        Add a ``_silence_`` class of ``per_class`` background clips, as long
+        as the words and in the same splits: white, pink and brown noise from
+        -70 to -25 dBFS, a low room tone with mains hum, sparse clicks,
+        breath-like bursts of filtered noise, and digital silence (zeros), in
+        turn (:data:`BACKGROUND_KINDS`; the kind is ``metadata.csv``'s
+        ``noise``). Background classes start with ``_``: ``audiolab predict``
+        and the streaming detector never report them as words heard.
     overwrite : bool
         Replace ``out_dir`` if it holds a dataset made by this function with
         other arguments. Folders not made by this function are never deleted.
@@ -810,14 +962,14 @@ def make_speech_dataset(
         ``out_dir``, holding ``<word>/<n>.wav`` (16-bit PCM, peak below
         -1 dBFS), ``metadata.csv`` (file, label, speaker, take, voice,
         variant, rate, pitch, pitch_range, noise, snr, offset,
-        speech_duration, peak, split) and ``manifest.json`` (the parameters,
-        counts and a SHA-256 of the content).
+        speech_duration, peak, split; and text with ``unknown``) and
+        ``manifest.json`` (the parameters, counts and a SHA-256 of the content).
 
     Raises
     ------
     ParameterError
         If an argument is invalid (checked before any work), e.g. an unknown
-        voice or too few speakers for the splits.
+        voice, too few speakers for the splits, or a word starting with ``_``.
     DatasetError
         If ``out_dir`` exists and holds something else (a dataset with other
         parameters, without ``overwrite=True``; or files not made here).
@@ -842,13 +994,18 @@ def make_speech_dataset(
     >>> ds = load_folder(path)  # doctest: +SKIP
     >>> ds.class_names[:3], len(ds)  # doctest: +SKIP
     (['eight', 'five', 'four'], 200)
+    >>> spotter = make_speech_dataset("kws", vocabulary="commands", per_class=20,
+    ...                               unknown=True, silence=True)  # doctest: +SKIP
+    >>> load_folder(spotter).class_names[:3]  # doctest: +SKIP
+    ['_silence_', '_unknown_', 'down']
 
     Used from lesson 04 on; lesson 05 ("preparing a dataset") looks inside.
     """
     path, _created = _make(
         out_dir, vocabulary=vocabulary, per_class=per_class, takes=takes, sr=sr,
         duration=duration, seed=seed, noise_snr_db=noise_snr_db, voices=voices,
-        variants=variants, splits=splits, overwrite=overwrite, n_jobs=n_jobs, progress=progress,
+        variants=variants, splits=splits, unknown=unknown, silence=silence, overwrite=overwrite,
+        n_jobs=n_jobs, progress=progress,
     )
     return path
 

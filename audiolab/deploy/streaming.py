@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import ParameterError
+from ..modelfile import is_background_class
 from ..validation import check_positive, check_positive_int, check_probability
 
 __all__ = ["StreamResult", "StreamingDetector"]
@@ -137,7 +138,10 @@ class StreamingDetector:
     over ``smoothing`` windows; a detection starts when a class's smoothed
     probability reaches ``threshold`` and ends when it falls below it (or
     another class wins). Windows quieter than ``min_rms`` are not classified
-    (their posteriors are 0): silence never triggers a detection.
+    (their posteriors are 0): silence never triggers a detection. Background
+    classes (names starting with ``_``, such as ``_unknown_`` and
+    ``_silence_``: see :func:`~audiolab.modelfile.is_background_class`) are
+    never reported: a window they win detects nothing.
 
     Parameters
     ----------
@@ -153,7 +157,7 @@ class StreamingDetector:
     min_rms : float
         Windows with a lower RMS are silence.
     ignore : sequence of str
-        Classes never reported (e.g. ``"_background_noise_"``).
+        More classes never reported (background classes never are).
 
     Examples
     --------
@@ -261,7 +265,8 @@ class StreamingDetector:
             self.smoothed.append(s)
             best = int(np.argmax(s))
             label = names[best]
-            on = s[best] >= self.threshold and label not in self.ignore
+            on = (s[best] >= self.threshold and label not in self.ignore
+                  and not is_background_class(label))
             active = self._active
             if active is not None and (not on or label != active["label"]):
                 new.append(self._close(active))
