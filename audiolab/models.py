@@ -46,6 +46,7 @@ transformers).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,7 @@ __all__ = [
     "build_transformer",
     "PositionEmbedding",
     "attention_maps",
+    "attention_blocks",
     "with_frontend",
     "normalization_layer",
     "layer_table",
@@ -915,6 +917,32 @@ def build_transformer(
     return keras.Model(inputs, outputs, name=name)
 
 
+def attention_blocks(model) -> list[int]:
+    """The numbers of a :func:`build_transformer` model's encoder blocks, in order.
+
+    Parameters
+    ----------
+    model : keras.Model
+
+    Returns
+    -------
+    list of int
+        1, 2, ... for the layers ``block1_attention``, ``block2_attention``,
+        ...; empty for a model without them.
+
+    Examples
+    --------
+    >>> attention_blocks(build_transformer((40, 101), 10))
+    [1, 2]
+    >>> attention_blocks(build_cnn((40, 101), 10))
+    []
+
+    Taught in lesson 09 (attention and transformers).
+    """
+    found = (re.fullmatch(r"block(\d+)_attention", layer.name) for layer in model.layers)
+    return sorted(int(match.group(1)) for match in found if match)
+
+
 def attention_maps(model, features: Any, *, block: int | None = None) -> NDArray[np.float32]:
     """The self-attention weights of a :func:`build_transformer` model, per head.
 
@@ -947,8 +975,7 @@ def attention_maps(model, features: Any, *, block: int | None = None) -> NDArray
 
     Taught in lesson 09 (attention and transformers).
     """
-    blocks = sorted(int(layer.name[5:-len("_attention")]) for layer in model.layers
-                    if layer.name.startswith("block") and layer.name.endswith("_attention"))
+    blocks = attention_blocks(model)
     if not blocks:
         raise ParameterError(f"model {model.name!r} has no attention blocks: build it with build_transformer")
     block = blocks[-1] if block is None else check_positive_int("block", block)

@@ -18,11 +18,6 @@ from .training import _check_examples, _clip_options, _names
 __all__ = ["transformer_attention_demo"]
 
 
-def _attention_blocks(model) -> list[int]:
-    return sorted(int(layer.name[len("block"):-len("_attention")]) for layer in model.layers
-                  if layer.name.startswith("block") and layer.name.endswith("_attention"))
-
-
 def transformer_attention_demo(
     model,
     examples: NDArray[np.floating],
@@ -66,7 +61,7 @@ def transformer_attention_demo(
     from .. import models
 
     x = _check_examples(examples, model)
-    blocks = _attention_blocks(model)
+    blocks = models.attention_blocks(model)
     if not blocks:
         raise ParameterError(
             f"model {model.name!r} has no attention blocks: build it with models.build_transformer"
