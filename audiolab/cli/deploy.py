@@ -5,7 +5,8 @@
     audiolab export MODEL.keras --out MODEL.tflite [--quantize none|dynamic|int8]
                     [--calibration DATA_DIR] [--c-array NAME]
     audiolab predict MODEL(.keras|.tflite) FILE... [--top-k 3] [--json]
-    audiolab stream MODEL(.keras|.tflite) FILE [--hop 0.1] [--threshold 0.6] [--json]
+    audiolab stream MODEL(.keras|.tflite) FILE [--hop 0.1] [--threshold 0.6] [--refractory S]
+                    [--suppress-overlaps] [--json]
 
 ``export`` writes ``MODEL.tflite`` and its settings ``MODEL.tflite.json``
 (class names, sample rate, feature settings; see :mod:`audiolab.deploy`).
@@ -30,6 +31,7 @@ from .options import (
     check_output,
     existing_file,
     existing_folder,
+    nonnegative_float,
     one_line,
     output_file,
     positive_int,
@@ -104,7 +106,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="smoothed probability that starts a detection (default: 0.6)")
     stream.add_argument("--smoothing", type=positive_int("--smoothing"), default=5, metavar="N",
                         help="windows in the moving average (default: 5)")
-    stream.add_argument("--json", action="store_true", help="print one JSON object")
+    stream.add_argument("--refractory", type=nonnegative_float("--refractory"), default=0.0,
+                        metavar="S",
+                        help="seconds after a detection ends during which no new one starts "
+                        "(default: 0, none)")
+    stream.add_argument("--suppress-overlaps", action="store_true",
+                        help="of two overlapping detections of different words, keep only the "
+                        "one with the higher score")
+    stream.add_argument("--json", action="store_true",
+                        help="print one JSON object: detections with start, end, label, score")
     stream.set_defaults(func=_run_stream)
 
 
@@ -235,7 +245,8 @@ def _run_stream(args: argparse.Namespace) -> int:
     _check_stream(predictor, args.file, args.hop)
     y, _ = load(args.file, sr=predictor.sr)
     detector = StreamingDetector(predictor, hop=args.hop, threshold=args.threshold,
-                                 smoothing=args.smoothing)
+                                 smoothing=args.smoothing, refractory=args.refractory,
+                                 suppress_overlaps=args.suppress_overlaps)
     result = detector.process(y)
     if args.json:
         print(json.dumps({"model": str(args.model), "file": str(args.file),

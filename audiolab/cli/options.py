@@ -60,6 +60,7 @@ from ..errors import AudiolabError
 from ..files import why_missing
 from ..modelfile import MODEL_KINDS, QUANTIZATIONS
 from ..validation import (
+    check_nonnegative,
     check_nonnegative_int,
     check_positive,
     check_positive_int,
@@ -81,6 +82,7 @@ __all__ = [
     "existing_file",
     "existing_folder",
     "in_option_terms",
+    "nonnegative_float",
     "nonnegative_int",
     "output_file",
     "path_ending",
@@ -179,6 +181,17 @@ def positive_float(name: str) -> ArgumentType:
     0.1
     """
     return _number(check_positive, name)
+
+
+def nonnegative_float(name: str) -> ArgumentType:
+    """The type of an option that takes a finite number >= 0 (a time that may be none).
+
+    Examples
+    --------
+    >>> nonnegative_float("--refractory")("0.5")
+    0.5
+    """
+    return _number(check_nonnegative, name)
 
 
 def probability(name: str) -> ArgumentType:

@@ -11,7 +11,13 @@ from numpy.typing import NDArray
 
 from ..errors import ParameterError
 from ..modelfile import is_background_class
-from ..validation import check_positive, check_positive_int, check_probability
+from ..validation import (
+    check_bool,
+    check_nonnegative,
+    check_positive,
+    check_positive_int,
+    check_probability,
+)
 
 __all__ = ["StreamResult", "StreamingDetector"]
 
@@ -143,6 +149,24 @@ class StreamingDetector:
     ``_silence_``: see :func:`~audiolab.modelfile.is_background_class`) are
     never reported: a window they win detects nothing.
 
+    Two rules for a keyword spotter are off by default (so that lesson 12's
+    outputs stay as they are) and turned on by their arguments:
+
+    - ``refractory=S`` (seconds): after a detection ends, no detection of any
+      word starts for ``S`` seconds, counted between window centres, from the
+      first window after the detection's last one. Windows inside that time
+      start nothing; the first window after it that passes the threshold
+      starts a detection as usual.
+    - ``suppress_overlaps=True``: when a detection overlaps the previous one
+      kept (their reported ``start``-``end`` intervals, which reach half a
+      window beyond the windows that decided) and names another word, only
+      the one with the higher ``score`` is kept (the earlier one on a tie).
+      The comparison is made when the later detection ends, against the
+      previous detection kept, so a chain of overlaps is settled pair by pair.
+      On a live stream a detection is therefore held back until no later
+      one can overlap it (the stream has gone half a window past its end) or
+      the stream is flushed: :meth:`push` returns it that much later.
+
     Parameters
     ----------
     classifier : TFLitePredictor or Predictor
@@ -158,6 +182,19 @@ class StreamingDetector:
         Windows with a lower RMS are silence.
     ignore : sequence of str
         More classes never reported (background classes never are).
+    refractory : float
+        Seconds after a detection ends during which no new detection starts
+        (default 0: none).
+    suppress_overlaps : bool
+        Keep only the higher-scoring of two overlapping detections of
+        different words (default False: keep both).
+
+    Raises
+    ------
+    ParameterError
+        If ``classifier`` cannot classify, or an argument is out of range
+        (``hop`` not positive, ``threshold`` outside 0-1, ``refractory``
+        negative, ``suppress_overlaps`` not a bool, ...).
 
     Examples
     --------
@@ -165,13 +202,16 @@ class StreamingDetector:
     >>> result = detector.process(long_recording)  # doctest: +SKIP
     >>> [(d["label"], round(d["start"], 1)) for d in result.detections]  # doctest: +SKIP
     [('three', 1.2), ('seven', 3.4)]
+    >>> spotter = StreamingDetector(TFLitePredictor("cnn.tflite"), refractory=0.5,
+    ...                             suppress_overlaps=True)  # doctest: +SKIP
 
     Taught in lesson 12 (deployment with TFLite: streaming detection).
     """
 
     def __init__(self, classifier: Any, *, hop: float = 0.1, smoothing: int = 5,
                  threshold: float = 0.6, min_rms: float = 0.005,
-                 ignore: Sequence[str] = ()) -> None:
+                 ignore: Sequence[str] = (), refractory: float = 0.0,
+                 suppress_overlaps: bool = False) -> None:
         if not hasattr(classifier, "predict_proba") or not hasattr(classifier, "n_samples"):
             raise ParameterError("classifier must be a TFLitePredictor or another Predictor")
         self.classifier = classifier
@@ -195,6 +235,8 @@ class StreamingDetector:
         self.threshold = check_probability("threshold", threshold)
         self.min_rms = float(min_rms)
         self.ignore = set(ignore)
+        self.refractory = check_nonnegative("refractory", refractory)
+        self.suppress_overlaps = check_bool("suppress_overlaps", suppress_overlaps)
         self.reset()
 
     def reset(self) -> None:
@@ -204,6 +246,8 @@ class StreamingDetector:
         self._next = 0  # start sample of the next window
         self._history: list[NDArray[np.float32]] = []
         self._active: dict[str, Any] | None = None
+        self._pending: dict[str, Any] | None = None  # closed, held back by suppress_overlaps
+        self._quiet_until = -np.inf  # no detection starts before this window time (refractory)
         self._frame_cache: dict[str, Any] = {}
         self.detections: list[dict[str, Any]] = []
         self.times: list[float] = []
@@ -253,7 +297,7 @@ class StreamingDetector:
         return probs
 
     def _update(self, times: Sequence[float], probs: NDArray[np.float32]) -> list[dict[str, Any]]:
-        new = []
+        new: list[dict[str, Any]] = []
         names = self.classifier.class_names
         for t, p in zip(times, probs, strict=True):
             self._history.append(p)
@@ -269,8 +313,11 @@ class StreamingDetector:
                   and not is_background_class(label))
             active = self._active
             if active is not None and (not on or label != active["label"]):
-                new.append(self._close(active))
+                new += self._close(active)
                 self._active = active = None
+                self._quiet_until = float(t) + self.refractory
+            if on and active is None and float(t) + 1e-9 < self._quiet_until:
+                on = False  # refractory time: nothing starts
             if on:
                 if active is None:
                     self._active = {"label": label, "start": float(t), "end": float(t),
@@ -278,19 +325,51 @@ class StreamingDetector:
                 else:
                     active["end"] = float(t)
                     active["score"] = max(active["score"], float(s[best]))
+            new += self._release(float(t))
         return new
 
-    def _close(self, event: dict[str, Any]) -> dict[str, Any]:
+    def _close(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+        """End ``event``; returns the detections now final (with ``suppress_overlaps``, perhaps none)."""
         half = self.window / self.sr / 2
         done = {"label": event["label"], "start": round(max(0.0, event["start"] - half), 3),
                 "end": round(event["end"] + half, 3), "score": round(event["score"], 3)}
-        self.detections.append(done)
-        return done
+        if not self.suppress_overlaps:
+            self.detections.append(done)
+            return [done]
+        held, final = self._pending, []
+        if held is None:
+            self._pending = done
+        elif held["label"] != done["label"] and done["start"] < held["end"]:
+            if done["score"] > held["score"]:
+                self._pending = done  # the earlier one loses
+        else:
+            self.detections.append(held)
+            final.append(held)
+            self._pending = done
+        return final
+
+    def _release(self, t: float) -> list[dict[str, Any]]:
+        """The held detection, once no detection starting at window time ``t`` or later can overlap it."""
+        held = self._pending
+        if held is None:
+            return []
+        half = self.window / self.sr / 2
+        active = self._active
+        earliest = active["start"] if active is not None else t
+        if round(max(0.0, earliest - half), 3) < held["end"]:
+            return []
+        self._pending = None
+        self.detections.append(held)
+        return [held]
 
     # -- live: blocks -------------------------------------------------------------------
 
     def push(self, block: Any) -> list[dict[str, Any]]:
-        """Feed the next block of a live stream; returns the detections that ended in it."""
+        """Feed the next block of a live stream; returns the detections that ended in it.
+
+        With ``suppress_overlaps``, a detection is returned once no later one
+        can overlap it: by a later push, or by :meth:`flush`.
+        """
         from ..validation import valid_audio
 
         return self._push(valid_audio(np.asarray(block, dtype=np.float32), name="block"),
@@ -321,11 +400,16 @@ class StreamingDetector:
         return new
 
     def flush(self) -> list[dict[str, Any]]:
-        """End the stream: close a detection still going on."""
-        if self._active is None:
-            return []
-        event, self._active = self._active, None
-        return [self._close(event)]
+        """End the stream: close a detection still going on (and release one held back)."""
+        new: list[dict[str, Any]] = []
+        if self._active is not None:
+            event, self._active = self._active, None
+            new += self._close(event)
+        if self._pending is not None:
+            new.append(self._pending)
+            self.detections.append(self._pending)
+            self._pending = None
+        return new
 
     @property
     def real_time_factor(self) -> float:

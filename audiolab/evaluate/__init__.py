@@ -4,7 +4,9 @@
   :func:`confusion_matrix`, :func:`format_report`, :func:`accuracy_interval`
   (a Wilson confidence interval), :func:`real_speech_yardstick` (the course's
   one measure on real speech, a :class:`Yardstick`), :func:`evaluate_folder`
-  (lessons 07-08 and the ``audiolab evaluate`` command).
+  (lessons 07-08 and the ``audiolab evaluate`` command);
+  :func:`detection_scores` (recall and false alarms per minute of a
+  detector, a :class:`DetectionScores`) and :func:`read_truth` (lesson 12).
 - :mod:`audiolab.evaluate.analysis`: confusion-matrix plots, ROC and PR
   curves, thresholds, cross-validation, robustness to noise, the
   misclassified clips (lesson 10).
@@ -31,12 +33,15 @@ from .analysis import (
     threshold_for,
 )
 from .metrics import (
+    DetectionScores,
     Yardstick,
     accuracy_interval,
     classification_report,
     confusion_matrix,
+    detection_scores,
     evaluate_folder,
     format_report,
+    read_truth,
     real_speech_yardstick,
 )
 
@@ -62,4 +67,7 @@ __all__ = [
     "cross_validate",
     "robustness_curve",
     "misclassified",
+    "DetectionScores",
+    "detection_scores",
+    "read_truth",
 ]

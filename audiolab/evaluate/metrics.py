@@ -9,6 +9,9 @@
 - :func:`real_speech_yardstick` is the course's one measure on real speech: the
   accuracy on FSDD recordings of speakers the model never heard, with its
   interval, as a :class:`Yardstick` that prints the same line in every lesson.
+- :func:`detection_scores` measures a detector over a long recording:
+  recall and false alarms per minute against the true events, which
+  :func:`read_truth` reads from a CSV file (lesson 12).
 - :func:`evaluate_folder` measures a :class:`~audiolab.predictors.Predictor`
   on a class-per-folder dataset, on the test split ``audiolab train`` made.
   The ``audiolab evaluate`` command is :func:`~audiolab.predictors.load_predictor`,
@@ -37,7 +40,8 @@ from ..predictors import Predictor
 from ..validation import check_choice, check_positive_int
 
 __all__ = ["confusion_matrix", "classification_report", "format_report", "accuracy_interval",
-           "Yardstick", "real_speech_yardstick", "evaluate_folder"]
+           "Yardstick", "real_speech_yardstick", "evaluate_folder", "DetectionScores",
+           "detection_scores", "read_truth"]
 
 
 def _check_label_arrays(y_true: ArrayLike, y_pred: ArrayLike, n_classes: int | None) -> tuple[NDArray, NDArray]:
@@ -493,3 +497,205 @@ def evaluate_folder(
     report = classification_report(y_true, y_pred, predictor.class_names)
     report.update(split=chosen, data=str(dataset.root), notes=notes)
     return report
+
+
+@dataclass(frozen=True)
+class DetectionScores:
+    """How well a detector found the words of a recording: made by :func:`detection_scores`.
+
+    Attributes
+    ----------
+    hits, misses, false_alarms : int
+        True events found, true events not found, detections that found none.
+    recall : float
+        ``hits / n_events`` (NaN when the truth holds no event).
+    false_alarms_per_minute, false_alarms_per_hour : float
+        ``false_alarms`` over ``duration``.
+    n_events : int
+        True events scored (background labels left out).
+    duration : float
+        Length of the recording, in seconds.
+    """
+
+    hits: int
+    misses: int
+    false_alarms: int
+    recall: float
+    false_alarms_per_minute: float
+    false_alarms_per_hour: float
+    n_events: int
+    duration: float
+
+
+def _events(name: str, items: Any) -> list[tuple[float, float, str]]:
+    """``(start, end, label)`` of each mapping in ``items``, background labels left out."""
+    from ..modelfile import is_background_class
+    from ..validation import check_finite
+
+    if isinstance(items, (str, bytes, os.PathLike)) or not isinstance(items, Sequence):
+        raise ParameterError(f"{name} must be a list of mappings with start, end and label, "
+                             f"got {type(items).__name__}")
+    events = []
+    for i, item in enumerate(items):
+        missing = [key for key in ("start", "end", "label")
+                   if not hasattr(item, "keys") or key not in item]
+        if missing:
+            raise ParameterError(f"{name}[{i}] must be a mapping with start, end and label; "
+                                 f"it has no {missing[0]!r}")
+        start = check_finite(f"{name}[{i}]['start']", item["start"])
+        end = check_finite(f"{name}[{i}]['end']", item["end"])
+        if end < start:
+            raise ParameterError(f"{name}[{i}] ends ({end:g} s) before it starts ({start:g} s)")
+        label = str(item["label"])
+        if not is_background_class(label):
+            events.append((start, end, label))
+    return events
+
+
+def detection_scores(detections: Sequence[Any], truth: Sequence[Any], *, duration: float,
+                     tolerance: float = 0.5) -> DetectionScores:
+    """Recall and false alarms of a detector, against the true events of a recording.
+
+    A detection hits a true event when it has the event's label and its
+    interval overlaps the event's, widened by ``tolerance`` seconds on each
+    side. Each event is found at most once: the detections are taken in order
+    of their start (greedy by time), each matched with the earliest event
+    still unmatched that it hits. A detection that matches no event is a false
+    alarm, so two detections of one word count one hit and one false alarm.
+    Background labels (``_unknown_``, ``_silence_``: see
+    :func:`~audiolab.modelfile.is_background_class`) are left out of both
+    lists.
+
+    Parameters
+    ----------
+    detections : sequence of mapping
+        What the detector found: ``start``, ``end`` (s) and ``label`` each
+        (``StreamingDetector``'s ``detections``; other keys are ignored).
+    truth : sequence of mapping
+        The true events, with the same keys (:func:`read_truth` reads them
+        from a CSV file).
+    duration : float
+        Length of the recording in seconds, for the false alarms per minute.
+    tolerance : float
+        Seconds by which each true event is widened on both sides.
+
+    Returns
+    -------
+    DetectionScores
+        Hits, misses, false alarms, recall, false alarms per minute and per
+        hour, the number of events and the duration.
+
+    Raises
+    ------
+    ParameterError
+        If an item lacks ``start``, ``end`` or ``label``, ends before it
+        starts, or ``duration`` or ``tolerance`` is out of range.
+
+    See Also
+    --------
+    audiolab.deploy.StreamingDetector : the detector it measures.
+
+    Examples
+    --------
+    >>> truth = [{"start": 1.0, "end": 1.5, "label": "yes"},
+    ...          {"start": 4.0, "end": 4.6, "label": "no"}]
+    >>> found = [{"start": 0.8, "end": 1.9, "label": "yes", "score": 0.9},
+    ...          {"start": 7.0, "end": 7.5, "label": "no", "score": 0.7}]
+    >>> scores = detection_scores(found, truth, duration=60.0)
+    >>> scores.hits, scores.misses, scores.false_alarms, scores.recall
+    (1, 1, 1, 0.5)
+    >>> scores.false_alarms_per_minute, scores.false_alarms_per_hour
+    (1.0, 60.0)
+
+    Taught in lesson 12 (deployment with TFLite: streaming detection).
+    """
+    from ..validation import check_nonnegative, check_positive
+
+    duration = check_positive("duration", duration)
+    tolerance = check_nonnegative("tolerance", tolerance)
+    found = sorted(_events("detections", detections))
+    events = sorted(_events("truth", truth))
+    matched = [False] * len(events)
+    hits = 0
+    for start, end, label in found:
+        for i, (t0, t1, true_label) in enumerate(events):
+            if (not matched[i] and true_label == label
+                    and start <= t1 + tolerance and end >= t0 - tolerance):
+                matched[i] = True
+                hits += 1
+                break
+    false_alarms = len(found) - hits
+    return DetectionScores(
+        hits=hits, misses=len(events) - hits, false_alarms=false_alarms,
+        recall=hits / len(events) if events else float("nan"),
+        false_alarms_per_minute=false_alarms / duration * 60,
+        false_alarms_per_hour=false_alarms / duration * 3600,
+        n_events=len(events), duration=duration,
+    )
+
+
+def read_truth(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """The true events of a recording, from a CSV file with the columns start, end, label.
+
+    One event a row, times in seconds; a header row names the columns (in
+    any order; other columns are ignored)::
+
+        start,end,label
+        1.20,1.75,three
+        8.60,9.10,zero
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV file.
+
+    Returns
+    -------
+    list of dict
+        ``{"start": float, "end": float, "label": str}`` per row, in the
+        file's order, for :func:`detection_scores`.
+
+    Raises
+    ------
+    AudiolabError
+        If the file cannot be read, lacks a column, or a time is not a
+        number (the message names the file and the row).
+
+    See Also
+    --------
+    detection_scores : the detections scored against these events.
+
+    Examples
+    --------
+    >>> events = read_truth("scene.csv")  # doctest: +SKIP
+    >>> detection_scores(result.detections, events, duration=result.duration)  # doctest: +SKIP
+
+    Taught in lesson 12 (deployment with TFLite: streaming detection).
+    """
+    import csv
+    from pathlib import Path
+
+    from ..files import why_missing
+
+    file = Path(path).expanduser()
+    try:
+        with open(file, newline="", encoding="utf-8") as stream:
+            reader = csv.DictReader(stream)
+            rows = list(reader)
+            columns = set(reader.fieldnames or ())
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        reason = why_missing(file) if not file.is_file() else str(error)
+        raise AudiolabError(f"cannot read the truth file {file}: {reason}") from None
+    missing = sorted({"start", "end", "label"} - columns)
+    if missing:
+        raise AudiolabError(f"{file} must have the columns start, end, label; "
+                            f"it has no {', '.join(missing)}")
+    events = []
+    for line, row in enumerate(rows, start=2):
+        try:
+            events.append({"start": float(row["start"]), "end": float(row["end"]),
+                           "label": str(row["label"]).strip()})
+        except (TypeError, ValueError):
+            raise AudiolabError(f"{file}, line {line}: start and end must be numbers, "
+                                f"got {row['start']!r} and {row['end']!r}") from None
+    return events
