@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from check_results import wrong
 
 from audiolab.checks import Outcome
 from audiolab.checks import lesson08 as checks
@@ -75,14 +76,6 @@ def test_not_attempted_and_not_a_function():
         assert check.run(placeholder).outcome is Outcome.NOT_ATTEMPTED
         assert check.run("answer").outcome is Outcome.INCORRECT
     assert checks.q4.run(None).outcome is Outcome.NOT_ATTEMPTED
-
-
-def wrong(check, function, *fragments):
-    result = check.run(function)
-    assert result.outcome is Outcome.INCORRECT, str(result)
-    for fragment in fragments:
-        assert fragment in result.message, result.message
-    return result.message
 
 
 def test_q1_mistakes():

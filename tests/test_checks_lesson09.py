@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from check_results import wrong
 
 from audiolab.checks import Outcome
 from audiolab.checks import lesson09 as checks
@@ -28,14 +29,6 @@ def self_attention(X, W_q, W_k, W_v):
 def mha_params(width, num_heads, key_dim):
     inner = num_heads * key_dim
     return 3 * (width * inner + inner) + inner * width + width
-
-
-def wrong(check, function, *fragments):
-    result = check.run(function)
-    assert result.outcome is Outcome.INCORRECT, str(result)
-    for fragment in fragments:
-        assert fragment in result.message, result.message
-    return result.message
 
 
 @pytest.mark.parametrize("check, solution", [(checks.q1, self_attention), (checks.q2, mha_params)])

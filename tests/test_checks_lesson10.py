@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from check_results import wrong
 
 from audiolab.checks import Outcome
 from audiolab.checks import lesson10 as checks
@@ -85,14 +86,6 @@ def test_not_attempted_and_crash():
 
 
 # q5: trained on five FSDD speakers, scored on the sixth; the learner's estimate must hold.
-
-
-def wrong(check, function, *fragments):
-    result = check.run(function)
-    assert result.outcome is Outcome.INCORRECT, str(result)
-    for fragment in fragments:
-        assert fragment in result.message, result.message
-    return result.message
 
 
 def _fit(model=None, cv=None, groups=True):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from check_results import wrong
 
 from audiolab.checks import Outcome
 from audiolab.checks import lesson12 as checks
@@ -79,14 +80,6 @@ def test_explain_question_has_a_model_answer(capsys):
 # q6: full-int8 quantisation; the check runs the learner's bytes on speakers the model never heard.
 
 
-def _wrong(check, function, *fragments):
-    result = check.run(function)
-    assert result.outcome is Outcome.INCORRECT, str(result)
-    for fragment in fragments:
-        assert fragment in result.message, result.message
-    return result.message
-
-
 def _int8(calibration):
     from audiolab import deploy
 
@@ -112,21 +105,21 @@ def test_q6_solution_passes_and_wrong_calibrations_fail_with_their_reason():
     assert checks.q6.float_accuracy >= 0.85
     assert checks.q6.float_accuracy - checks.q6.accuracy <= checks.q6.margin - 0.01, str(result)
     # the task's first attempt: uniform random numbers
-    _wrong(checks.q6, _int8(lambda X: np.random.default_rng(0).random((100, *X.shape[1:]))),
+    wrong(checks.q6, _int8(lambda X: np.random.default_rng(0).random((100, *X.shape[1:]))),
            "The int8 input covers 0.0 to 1.0", "real training features")
     assert checks.q6.accuracy < 0.3
     # standardised features: the model standardises inside, so the scale is wrong
-    _wrong(checks.q6, _int8(lambda X: (X[:200] - X.mean()) / X.std()), "do not look like")
+    wrong(checks.q6, _int8(lambda X: (X[:200] - X.mean()) / X.std()), "do not look like")
     # one clip: too little calibration
-    _wrong(checks.q6, _int8(lambda X: X[:1]), "saw too little", "100-200 training clips")
+    wrong(checks.q6, _int8(lambda X: X[:1]), "saw too little", "100-200 training clips")
     # dynamic range or float: not full-integer
     from audiolab import deploy
 
-    _wrong(checks.q6, lambda model, X: deploy.to_tflite(model, quantize="dynamic"),
+    wrong(checks.q6, lambda model, X: deploy.to_tflite(model, quantize="dynamic"),
            "takes float32 input", "quantize='int8'")
-    _wrong(checks.q6, lambda model, X: model, "as bytes")
-    _wrong(checks.q6, lambda model, X: b"not a model", "not a usable TFLite model")
-    _wrong(checks.q6, lambda model, X: X[len(X)], "raised IndexError")
+    wrong(checks.q6, lambda model, X: model, "as bytes")
+    wrong(checks.q6, lambda model, X: b"not a model", "not a usable TFLite model")
+    wrong(checks.q6, lambda model, X: X[len(X)], "raised IndexError")
 
 
 def test_q6_a_blank_is_not_attempted_without_training():
