@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from datasets_fixtures import write_wav
 
+from audiolab import evaluate
 from audiolab.cli import main
 from audiolab.deploy import StreamingDetector
 from audiolab.errors import AudiolabError, ParameterError
@@ -251,3 +252,72 @@ def test_read_truth(tmp_path):
                         ("missing.csv", "no such file")):
         with pytest.raises(AudiolabError, match=words):
             read_truth(tmp_path / name)
+
+
+# -- the curve over the threshold -------------------------------------------------------------
+
+
+def test_replay_gives_what_process_gives_at_each_threshold():
+    script = "aa...bbb..a..b"
+    scores = {"a": 0.7, "b": 0.9}
+    detector = StreamingDetector(Scripted(script, scores), hop=0.1, smoothing=2,
+                                 threshold=0.5, min_rms=0.0)
+    result = detector.process(recording(script))
+    for threshold in (0.3, 0.5, 0.8, 0.95):
+        fresh = StreamingDetector(Scripted(script, scores), hop=0.1, smoothing=2,
+                                  threshold=threshold, min_rms=0.0)
+        expected = fresh.process(recording(script)).detections
+        assert detector.replay(result.times, result.posteriors, threshold=threshold) == expected
+    assert detector.threshold == 0.5  # its own threshold is left alone
+    with pytest.raises(ParameterError, match="posteriors must have shape"):
+        detector.replay(result.times, result.posteriors[:, :2])
+
+
+def test_detection_curve_trades_recall_for_false_alarms():
+    # "a" said at 0.0-0.4 s (score 0.9) and 1.0-1.3 s (score 0.6); a false "b" at 0.5-0.7 s (0.7).
+    script = "aaa..bb...aa"
+    truth = [{"start": 0.1, "end": 0.3, "label": "a"}, {"start": 1.1, "end": 1.2, "label": "a"}]
+    classifier = Scripted(script, {"a": 0.9, "b": 0.7})
+    classifier.rows[10:] = [np.array([0.6, 0.0, 0.4], np.float32)] * 2
+    detector = StreamingDetector(classifier, hop=0.1, smoothing=1, threshold=0.5, min_rms=0.0)
+    curve = evaluate.detection_curve(detector, recording(script), truth,
+                                     thresholds=[0.95, 0.5, 0.65, 0.8], tolerance=0.0)
+    assert curve.thresholds == (0.5, 0.65, 0.8, 0.95)
+    assert curve.recall.tolist() == [1.0, 0.5, 0.5, 0.0]
+    assert [s.false_alarms for s in curve.scores] == [1, 1, 0, 0]
+    assert curve.best(max_false_alarms_per_minute=60.0)[0] == 0.5
+    threshold, scores = curve.best(max_false_alarms_per_minute=0.0)
+    assert threshold == 0.8 and scores.recall == 0.5
+    assert [row["threshold"] for row in curve.rows()] == [0.5, 0.65, 0.8, 0.95]
+    assert detector.threshold == 0.5
+
+
+def test_best_is_none_when_no_threshold_keeps_the_budget():
+    curve = evaluate.DetectionCurve(thresholds=(0.5,), scores=(
+        detection_scores([{"start": 5, "end": 6, "label": "a"}], [], duration=60.0),))
+    assert curve.best(0.5) is None
+
+
+@pytest.mark.parametrize("thresholds, words", [([], "non-empty"), ([0.5, 1.5], "threshold"),
+                                               ("0.5", "non-empty")])
+def test_bad_curve_arguments_are_refused_before_the_recording_is_classified(thresholds, words):
+    detector = StreamingDetector(Scripted("a"), hop=0.1, smoothing=1, min_rms=0.0)
+    with pytest.raises(ParameterError, match=words):
+        evaluate.detection_curve(detector, recording("a"), [], thresholds=thresholds)
+    with pytest.raises(ParameterError, match="StreamingDetector"):
+        evaluate.detection_curve(object(), recording("a"), [])
+    assert detector.classifier.k == 0
+
+
+def test_plot_detection_curve_labels_its_axes():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    curve = evaluate.DetectionCurve(thresholds=(0.5, 0.7), scores=(
+        detection_scores([{"start": 1, "end": 2, "label": "a"}], [{"start": 1, "end": 2, "label": "a"}],
+                         duration=60.0),
+        detection_scores([], [{"start": 1, "end": 2, "label": "a"}], duration=60.0)))
+    ax = evaluate.plot_detection_curve(curve)
+    assert ax.get_xlabel() == "false alarms per minute" and "recall" in ax.get_ylabel()
+    with pytest.raises(ParameterError, match="DetectionCurve"):
+        evaluate.plot_detection_curve({"thresholds": []})

@@ -7,6 +7,8 @@
                                  [--seed S] [--noise-snr LO HI | --no-noise] [--flite]
                                  [--unknown] [--silence]
                                  [--jobs N] [--overwrite] [--quiet]
+    audiolab data scene OUT.wav [--minutes M] [--vocabulary digits|commands|WORD,...]
+                                [--snr DB [DB ...]] [--seed S] [--overwrite]
     audiolab data fsdd OUT_DIR [--source PATH] [--sr HZ] [--words] [--overwrite] [--quiet]
     audiolab data info DIR [--verify]
     audiolab data download {fsdd,mini_speech_commands,esc50} [--data-dir DIR] [--sha256 HEX]
@@ -101,6 +103,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "per_class": "--per-class", "takes": "--takes", "sr": "--sr", "duration": "--duration",
         "seed": "--seed", "noise_snr_db": "--noise-snr", "n_jobs": "--jobs",
         "vocabulary": "--vocabulary", "overwrite=True": "--overwrite", "out_dir": "OUT_DIR"})
+
+    scene = commands.add_parser(
+        "scene",
+        help="synthesise a long scene of keywords, other words and noise, with a truth file",
+        description="Write OUT.wav, a long recording of keywords said by voices no speech "
+        "dataset uses, other words (_unknown_), clicks and breaths (_silence_) on stretches "
+        "of silence, room tone and noise, and OUT.csv, the truth (start, end, label, text, "
+        "speaker, voice, variant, snr_db, background), to tune and measure a keyword "
+        "spotter with audiolab stream --truth (deterministic for a seed).",
+    )
+    scene.add_argument("out", metavar="OUT.wav", help="the recording to write (the truth: OUT.csv)")
+    scene.add_argument("--minutes", type=bounded_float("--minutes", 0.05, 120.0), default=10.0,
+                       metavar="M", help="length, 0.05 to 120 minutes (default: 10)")
+    scene.add_argument("--vocabulary", default="digits",
+                       help="the keywords: digits, commands or a comma-separated list of "
+                       "words (default: digits)")
+    scene.add_argument("--snr", type=float, nargs="+", default=(20.0, 10.0, 5.0), metavar="DB",
+                       help="SNRs of the noisy stretches in dB (default: 20 10 5)")
+    scene.add_argument("--seed", type=nonnegative_int("--seed"), default=0,
+                       help="random seed (default: 0)")
+    scene.add_argument("--overwrite", action="store_true",
+                       help="replace OUT.wav and OUT.csv if they exist")
+    scene.set_defaults(func=_run_scene, api_names={
+        "minutes": "--minutes", "snr_db": "--snr", "seed": "--seed", "vocabulary": "--vocabulary",
+        "overwrite=True": "--overwrite", "out": "OUT.wav"})
 
     fsdd = commands.add_parser(
         "fsdd",
@@ -205,6 +232,24 @@ def _run_speech(args: argparse.Namespace) -> int:
         print(f"wrote {path}: {what} in {time.perf_counter() - start:.1f} s")
     else:
         print(f"{path} already holds this dataset ({what}); nothing to do")
+    return 0
+
+
+def _run_scene(args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from ..datasets.scene import make_scene
+    from ..evaluate import read_truth
+    from ..modelfile import is_background_class
+
+    start = time.perf_counter()
+    scene = make_scene(args.out, minutes=args.minutes, vocabulary=_vocabulary(args.vocabulary),
+                       snr_db=tuple(args.snr), seed=args.seed, overwrite=args.overwrite)
+    counts = Counter(event["label"] for event in read_truth(scene.truth))
+    keywords = sum(n for label, n in counts.items() if not is_background_class(label))
+    print(f"wrote {scene.audio} ({args.minutes:g} min) and {scene.truth}: {keywords} keywords, "
+          f"{counts.get('_unknown_', 0)} other words, {counts.get('_silence_', 0)} clicks and "
+          f"breaths in {time.perf_counter() - start:.1f} s")
     return 0
 
 

@@ -9,7 +9,9 @@ Synthetic spoken words (the embedded default; no network)
     :func:`speech_digits` and :func:`speech_commands` cache the two course
     vocabularies under :func:`data_home`. Where the ``flite`` program is
     installed, :data:`FLITE_VOICES` add four voices built from recordings of
-    real people (``audiolab data speech --flite``).
+    real people (``audiolab data speech --flite``). :func:`make_scene` writes a
+    long recording of keywords, other words and noise with its truth, to
+    measure a keyword spotter (lesson 12).
 Class-per-folder datasets
     :func:`load_folder` reads ``root/<class>/<file>`` or
     ``root/<split>/<class>/<file>`` into an :class:`AudioDataset`, skipping
@@ -62,6 +64,7 @@ from .real import (
     load_mini_speech_commands,
     verify_fsdd,
 )
+from .scene import SCENE_VARIANTS, Scene, make_scene
 from .speech import (
     COMMAND_WORDS,
     DIGIT_WORDS,
@@ -92,6 +95,9 @@ __all__ = [
     "DEFAULT_VARIANTS",
     "FLITE_VOICES",
     "make_speech_dataset",
+    "make_scene",
+    "Scene",
+    "SCENE_VARIANTS",
     "speech_digits",
     "speech_commands",
     "read_manifest",

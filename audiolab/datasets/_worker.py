@@ -1,4 +1,4 @@
-"""Worker process of :func:`audiolab.datasets.make_speech_dataset`.
+"""Worker process of :func:`audiolab.datasets.make_speech_dataset` and :func:`~audiolab.datasets.make_scene`.
 
 ``python -m audiolab.datasets._worker`` reads one task (JSON) from standard
 input, renders its clips and writes their metadata rows (JSON) to standard
@@ -19,9 +19,11 @@ import sys
 def main() -> int:
     task = json.loads(sys.stdin.read())
     try:
-        from audiolab.datasets.speech import _render_task
-
-        rows = _render_task(task)
+        if task.get("render") == "scene":
+            from audiolab.datasets.scene import _render_utterances as render
+        else:
+            from audiolab.datasets.speech import _render_task as render
+        rows = render(task)
     except Exception as error:  # reported to the parent, which re-raises it
         from audiolab.errors import AudiolabError
 

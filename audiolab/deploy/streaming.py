@@ -362,6 +362,47 @@ class StreamingDetector:
         self.detections.append(held)
         return [held]
 
+    def replay(self, times: Any, posteriors: Any, *, threshold: float | None = None) -> list[dict[str, Any]]:
+        """The detections that posteriors already computed give, at this or another threshold.
+
+        The posteriors of a :class:`StreamResult` (``times``, ``posteriors``)
+        are smoothed and turned into detections again, with this detector's
+        settings and ``threshold`` if given: the same detections as
+        :meth:`process` at that threshold, without classifying the recording
+        again (:func:`audiolab.evaluate.detection_curve` uses it). The
+        detector is reset; its own threshold is left as it was.
+
+        Parameters
+        ----------
+        times : np.ndarray [shape=(n_windows,)]
+            Window centres in seconds.
+        posteriors : np.ndarray [shape=(n_windows, n_classes)]
+            Raw class probabilities of those windows.
+        threshold : float or None
+            The threshold to use (None: the detector's).
+
+        Returns
+        -------
+        list of dict
+            The detections, as in :attr:`StreamResult.detections`.
+        """
+        times = np.asarray(times, dtype=np.float64)
+        posteriors = np.asarray(posteriors, dtype=np.float32)
+        n_classes = len(self.classifier.class_names)
+        if times.ndim != 1 or posteriors.shape != (len(times), n_classes):
+            raise ParameterError(f"posteriors must have shape (len(times), {n_classes}), "
+                                 f"got {posteriors.shape} for {times.shape[0]} times")
+        own = self.threshold
+        if threshold is not None:
+            self.threshold = check_probability("threshold", threshold)
+        try:
+            self.reset()
+            self._update(times.tolist(), posteriors)
+            self.flush()
+            return list(self.detections)
+        finally:
+            self.threshold = own
+
     # -- live: blocks -------------------------------------------------------------------
 
     def push(self, block: Any) -> list[dict[str, Any]]:

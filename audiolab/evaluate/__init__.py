@@ -4,9 +4,11 @@
   :func:`confusion_matrix`, :func:`format_report`, :func:`accuracy_interval`
   (a Wilson confidence interval), :func:`real_speech_yardstick` (the course's
   one measure on real speech, a :class:`Yardstick`), :func:`evaluate_folder`
-  (lessons 07-08 and the ``audiolab evaluate`` command);
-  :func:`detection_scores` (recall and false alarms per minute of a
-  detector, a :class:`DetectionScores`) and :func:`read_truth` (lesson 12).
+  (lessons 07-08 and the ``audiolab evaluate`` command).
+- :mod:`audiolab.evaluate.detection`: :func:`detection_scores` (recall and
+  false alarms per minute of a detector, a :class:`DetectionScores`),
+  :func:`read_truth`, :func:`detection_curve` and
+  :func:`plot_detection_curve` (over the threshold; lesson 12).
 - :mod:`audiolab.evaluate.analysis`: confusion-matrix plots, ROC and PR
   curves, thresholds, cross-validation, robustness to noise, the
   misclassified clips (lesson 10).
@@ -32,16 +34,21 @@ from .analysis import (
     roc_curves,
     threshold_for,
 )
-from .metrics import (
+from .detection import (
+    DetectionCurve,
     DetectionScores,
+    detection_curve,
+    detection_scores,
+    plot_detection_curve,
+    read_truth,
+)
+from .metrics import (
     Yardstick,
     accuracy_interval,
     classification_report,
     confusion_matrix,
-    detection_scores,
     evaluate_folder,
     format_report,
-    read_truth,
     real_speech_yardstick,
 )
 
@@ -70,4 +77,7 @@ __all__ = [
     "DetectionScores",
     "detection_scores",
     "read_truth",
+    "DetectionCurve",
+    "detection_curve",
+    "plot_detection_curve",
 ]
