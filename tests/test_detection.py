@@ -321,3 +321,35 @@ def test_plot_detection_curve_labels_its_axes():
     assert ax.get_xlabel() == "false alarms per minute" and "recall" in ax.get_ylabel()
     with pytest.raises(ParameterError, match="DetectionCurve"):
         evaluate.plot_detection_curve({"thresholds": []})
+
+
+def test_stream_scores_against_a_truth_file(tmp_path, monkeypatch, capsys):
+    from audiolab.cli import deploy
+
+    script = "aaa..bb...aa"  # "a" twice, the second time weaker; a false "b"
+    classifier = Scripted(script, {"a": 0.9, "b": 0.7})
+    classifier.rows[10:] = [np.array([0.6, 0.0, 0.4], np.float32)] * 2
+    model = tmp_path / "m.tflite"
+    model.write_bytes(b"TFL3")
+    wav = write_wav(tmp_path / "long.wav", recording(script))
+    truth = tmp_path / "truth.csv"
+    truth.write_text("start,end,label\n0.1,0.3,a\n1.1,1.2,a\n")
+    monkeypatch.setattr(deploy, "open_model", lambda path: classifier)
+    argv = ["stream", str(model), str(wav), "--smoothing", "1", "--threshold", "0.5",
+            "--truth", str(truth)]
+    assert main([*argv, "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["scores"]["recall"] == 1.0 and answer["scores"]["false_alarms"] == 1
+    assert answer["scores"]["threshold"] == 0.5
+    # 1 false alarm in 1.3 s is far above 0.5 a minute: only thresholds that drop "b" keep to it
+    assert answer["best_threshold"] == 0.75
+    classifier.k = 0
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "recall 1.000 (2 of 2), 1 false alarms" in text and "at threshold 0.5" in text
+    assert "best threshold within 0.5 false alarms per minute: 0.75 (recall 0.500" in text
+    bad = tmp_path / "bad.csv"
+    bad.write_text("begin,end,label\n1,2,a\n")
+    assert main([*argv[:-1], str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.csv must have the columns start, end, label" in err and err.count("\n") == 1

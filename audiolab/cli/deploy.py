@@ -6,7 +6,7 @@
                     [--calibration DATA_DIR] [--c-array NAME]
     audiolab predict MODEL(.keras|.tflite) FILE... [--top-k 3] [--json]
     audiolab stream MODEL(.keras|.tflite) FILE [--hop 0.1] [--threshold 0.6] [--refractory S]
-                    [--suppress-overlaps] [--json]
+                    [--suppress-overlaps] [--truth CSV] [--json]
 
 ``export`` writes ``MODEL.tflite`` and its settings ``MODEL.tflite.json``
 (class names, sample rate, feature settings; see :mod:`audiolab.deploy`).
@@ -21,6 +21,7 @@ heavy; TensorFlow loads only to read a ``.keras`` model or to convert.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
@@ -113,8 +114,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stream.add_argument("--suppress-overlaps", action="store_true",
                         help="of two overlapping detections of different words, keep only the "
                         "one with the higher score")
+    stream.add_argument("--truth", type=existing_file("truth file"), metavar="CSV",
+                        help="the true events (start,end,label, as audiolab data scene writes "
+                        "them): also print recall and false alarms per minute, and the "
+                        "threshold with the best recall at 0.5 false alarms per minute or fewer")
     stream.add_argument("--json", action="store_true",
-                        help="print one JSON object: detections with start, end, label, score")
+                        help="print one JSON object: detections with start, end, label, score "
+                        "(and with --truth, the scores)")
     stream.set_defaults(func=_run_stream)
 
 
@@ -239,8 +245,10 @@ def _check_stream(predictor, file: str, hop: float) -> None:
 
 def _run_stream(args: argparse.Namespace) -> int:
     from ..deploy import StreamingDetector
+    from ..evaluate.detection import detection_curve, detection_scores, read_truth
     from ..io import load
 
+    truth = read_truth(args.truth) if args.truth else None  # a bad file fails before the work
     predictor = open_model(args.model)
     _check_stream(predictor, args.file, args.hop)
     y, _ = load(args.file, sr=predictor.sr)
@@ -248,11 +256,19 @@ def _run_stream(args: argparse.Namespace) -> int:
                                  smoothing=args.smoothing, refractory=args.refractory,
                                  suppress_overlaps=args.suppress_overlaps)
     result = detector.process(y)
+    scores = best = None
+    if truth is not None:
+        scores = detection_scores(result.detections, truth, duration=result.duration)
+        best = detection_curve(detector, result, truth).best(max_false_alarms_per_minute=0.5)
     if args.json:
-        print(json.dumps({"model": str(args.model), "file": str(args.file),
-                          "duration": round(result.duration, 3),
-                          "real_time_factor": round(result.real_time_factor, 1),
-                          "detections": result.detections}))
+        answer = {"model": str(args.model), "file": str(args.file),
+                  "duration": round(result.duration, 3),
+                  "real_time_factor": round(result.real_time_factor, 1),
+                  "detections": result.detections}
+        if scores is not None:
+            answer["scores"] = {**dataclasses.asdict(scores), "threshold": args.threshold}
+            answer["best_threshold"] = best[0] if best else None
+        print(json.dumps(answer))
         return 0
     print(f"{one_line(args.file)}: {result.duration:.1f} s, {len(result.times)} windows, "
           f"{result.real_time_factor:.0f}x real time")
@@ -260,5 +276,18 @@ def _run_stream(args: argparse.Namespace) -> int:
         print("no detections")
     for d in result.detections:
         print(f"{d['start']:8.2f} - {d['end']:8.2f} s  {d['label']}  ({d['score']:.2f})")
+    if scores is not None:
+        print(f"against {one_line(args.truth)}: {_scores_text(scores)} at threshold {args.threshold:g}")
+        if best is None:
+            print("no threshold from 0.30 to 0.95 keeps to 0.5 false alarms per minute")
+        else:
+            print(f"best threshold within 0.5 false alarms per minute: {best[0]:g} "
+                  f"({_scores_text(best[1])})")
     return 0
+
+
+def _scores_text(scores) -> str:
+    return (f"recall {scores.recall:.3f} ({scores.hits} of {scores.n_events}), "
+            f"{scores.false_alarms} false alarms ({scores.false_alarms_per_minute:.2f} per minute, "
+            f"{scores.false_alarms_per_hour:.0f} per hour)")
 

@@ -299,7 +299,8 @@ def detection_curve(detector: Any, y: ArrayLike, truth: Sequence[Any], *,
                     tolerance: float = 0.5) -> DetectionCurve:
     """Recall and false alarms of a streaming detector at several thresholds.
 
-    The recording is classified once (``detector.process``); the detections
+    The recording is classified once (``detector.process``, unless ``y`` is
+    what it returned already); the detections
     at each threshold are then made from those posteriors
     (``detector.replay``), with the detector's other settings (smoothing,
     refractory time, overlap suppression), and scored with
@@ -309,8 +310,9 @@ def detection_curve(detector: Any, y: ArrayLike, truth: Sequence[Any], *,
     ----------
     detector : StreamingDetector
         The detector to measure (:class:`audiolab.deploy.StreamingDetector`).
-    y : np.ndarray [shape=(n,)]
-        The recording, at the detector's rate.
+    y : np.ndarray [shape=(n,)] or StreamResult
+        The recording, at the detector's rate, or what ``detector.process``
+        returned for it (its posteriors are used; nothing is classified again).
     truth : sequence of mapping
         Its true events (``start``, ``end``, ``label``; :func:`read_truth`).
     thresholds : sequence of float
@@ -349,7 +351,7 @@ def detection_curve(detector: Any, y: ArrayLike, truth: Sequence[Any], *,
         raise ParameterError(f"thresholds must be a non-empty list of numbers, got {thresholds!r}")
     chosen = sorted({check_probability("thresholds", t) for t in thresholds})
     _events("truth", truth)
-    result = detector.process(y)
+    result = y if hasattr(y, "posteriors") and hasattr(y, "duration") else detector.process(y)
     scores = tuple(detection_scores(detector.replay(result.times, result.posteriors, threshold=t),
                                     truth, duration=result.duration, tolerance=tolerance)
                    for t in chosen)
