@@ -245,3 +245,16 @@ def test_predict_and_stream_say_no_keyword_for_a_background_class(tmp_path, caps
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and lines[1].endswith(")") and " high " in lines[1]
     assert "_silence_" not in "\n".join(lines)
+
+
+def test_the_cached_vocabularies_take_the_background_classes(tmp_path):
+    from audiolab.datasets import speech_commands
+
+    plain = speech_commands(per_class=3, data_dir=tmp_path, progress=False)
+    spotter = speech_commands(per_class=3, unknown=True, silence=True, data_dir=tmp_path,
+                              progress=False)
+    assert spotter != plain and spotter.parent == plain.parent == tmp_path
+    assert "_unknown_" not in read_manifest(plain)["class_names"]
+    assert {"_unknown_", "_silence_"} <= set(read_manifest(spotter)["class_names"])
+    assert speech_commands(per_class=3, unknown=True, silence=True, data_dir=tmp_path,
+                           progress=False) == spotter

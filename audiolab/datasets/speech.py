@@ -1014,6 +1014,7 @@ def _cached(vocabulary: str, data_dir: PathLike | None, kwargs: dict[str, Any]) 
     params = _parameters(
         vocabulary, kwargs["per_class"], kwargs["takes"], kwargs["sr"], kwargs["duration"],
         kwargs["seed"], kwargs["noise_snr_db"], None, None, (0.8, 0.1, 0.1),
+        kwargs["unknown"], kwargs["silence"],
     )
     key = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:8]
     name = f"speech-{vocabulary}-{params['per_class']}-{params['sr']}hz-seed{params['seed']}-{key}"
@@ -1029,6 +1030,8 @@ def speech_digits(
     duration: float = 1.0,
     seed: int = 0,
     noise_snr_db: tuple[float, float] | None = (10.0, 40.0),
+    unknown: bool = False,
+    silence: bool = False,
     data_dir: PathLike | None = None,
     n_jobs: int | None = 1,
     progress: bool | None = None,
@@ -1041,8 +1044,9 @@ def speech_digits(
 
     Parameters
     ----------
-    per_class, takes, sr, duration, seed, noise_snr_db, n_jobs, progress
-        As for :func:`make_speech_dataset`.
+    per_class, takes, sr, duration, seed, noise_snr_db, unknown, silence, n_jobs, progress
+        As for :func:`make_speech_dataset` (``unknown`` and ``silence`` add
+        the ``_unknown_`` and ``_silence_`` classes of a keyword spotter).
     data_dir : str or os.PathLike or None
         Where to cache; None means :func:`data_home`.
 
@@ -1069,7 +1073,8 @@ def speech_digits(
     Used from lesson 04 on (the course's main dataset).
     """
     kwargs = dict(per_class=per_class, takes=takes, sr=sr, duration=duration, seed=seed,
-                  noise_snr_db=noise_snr_db, n_jobs=n_jobs, progress=progress)
+                  noise_snr_db=noise_snr_db, unknown=unknown, silence=silence, n_jobs=n_jobs,
+                  progress=progress)
     return _cached("digits", data_dir, kwargs)
 
 
@@ -1081,6 +1086,8 @@ def speech_commands(
     duration: float = 1.0,
     seed: int = 0,
     noise_snr_db: tuple[float, float] | None = (10.0, 40.0),
+    unknown: bool = False,
+    silence: bool = False,
     data_dir: PathLike | None = None,
     n_jobs: int | None = 1,
     progress: bool | None = None,
@@ -1091,8 +1098,9 @@ def speech_commands(
 
     Parameters
     ----------
-    per_class, takes, sr, duration, seed, noise_snr_db, n_jobs, progress
-        As for :func:`make_speech_dataset`.
+    per_class, takes, sr, duration, seed, noise_snr_db, unknown, silence, n_jobs, progress
+        As for :func:`make_speech_dataset` (``unknown`` and ``silence`` add
+        the ``_unknown_`` and ``_silence_`` classes of a keyword spotter).
     data_dir : str or os.PathLike or None
         Where to cache; None means :func:`data_home`.
 
@@ -1118,5 +1126,6 @@ def speech_commands(
     Used from lesson 06 on (keywords for augmentation and transfer).
     """
     kwargs = dict(per_class=per_class, takes=takes, sr=sr, duration=duration, seed=seed,
-                  noise_snr_db=noise_snr_db, n_jobs=n_jobs, progress=progress)
+                  noise_snr_db=noise_snr_db, unknown=unknown, silence=silence, n_jobs=n_jobs,
+                  progress=progress)
     return _cached("commands", data_dir, kwargs)
