@@ -114,8 +114,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "spotter with audiolab stream --truth (deterministic for a seed).",
     )
     scene.add_argument("out", metavar="OUT.wav", help="the recording to write (the truth: OUT.csv)")
-    scene.add_argument("--minutes", type=bounded_float("--minutes", 0.05, 120.0), default=10.0,
-                       metavar="M", help="length, 0.05 to 120 minutes (default: 10)")
+    scene.add_argument("--minutes", type=bounded_float("--minutes", 0.05, 60.0), default=10.0,
+                       metavar="M", help="length, 0.05 to 60 minutes (default: 10)")
     scene.add_argument("--vocabulary", default="digits",
                        help="the keywords: digits, commands or a comma-separated list of "
                        "words (default: digits)")

@@ -82,7 +82,7 @@ _SHARES = {"keyword": 0.55, "unknown": 0.30, "burst": 0.15}
 _BURST_SECONDS = 0.8
 _N_SPEAKERS = 60
 _MAX_WORD = 0.9  # seconds: a word fits the course's 1-s window
-_MAX_MINUTES = 120.0
+_MAX_MINUTES = 60.0  # an hour at 16 kHz: 230 MB for the scene, as much for its background
 _COLUMNS = ("start", "end", "label", "text", "speaker", "voice", "variant", "snr_db", "background")
 
 
@@ -190,7 +190,7 @@ def _say_all(plan: list[dict[str, Any]], sr: int, seed: int, work: Path) -> dict
 def _bed(n: int, sr: int, snrs: tuple[float, ...], seed: int) -> tuple[NDArray, list[tuple[int, str, float]]]:
     """The background: stretches of one kind each; returns it and (first sample, kind, SNR) per stretch."""
     rng = np.random.default_rng([seed, 11])
-    bed = np.zeros(n)
+    bed = np.zeros(n, np.float32)
     stretches = []
     start = 0
     speech_rms = 10 ** (_SPEECH_DBFS / 20)
@@ -236,7 +236,7 @@ def make_scene(
         The audio file to write (``.wav``); the truth goes beside it, with
         the suffix ``.csv``.
     minutes : float
-        Length of the scene, 0.05 to 120 minutes (default 10).
+        Length of the scene, 0.05 to 60 minutes (default 10).
     vocabulary : "digits", "commands" or list of str
         The keywords, as for :func:`make_speech_dataset`. The other words are
         those of ``_unknown_`` in the speech datasets (never a keyword).
@@ -325,7 +325,7 @@ def make_scene(
                    "snr_db": "", "background": kind}
             if event["kind"] != "burst":
                 speaker = speakers[event["speaker"]]
-                noise_rms = float(np.sqrt(np.mean(bed[start:cursor] ** 2)))
+                noise_rms = float(np.sqrt(np.mean(bed[start:cursor].astype(np.float64) ** 2)))
                 word_rms = float(np.sqrt(np.mean(piece**2)))
                 row.update(speaker=f"scene{speaker.index:02d}", voice=speaker.voice,
                            variant=speaker.variant or "",
@@ -338,7 +338,7 @@ def make_scene(
         import soundfile as sf
 
         staged_audio, staged_truth = work / "scene.wav", work / "scene.csv"
-        sf.write(str(staged_audio), scene.astype(np.float32), sr, format="WAV", subtype="PCM_16")
+        sf.write(str(staged_audio), scene, sr, format="WAV", subtype="PCM_16")
         with open(staged_truth, "w", newline="", encoding="utf-8") as stream:
             writer = csv.DictWriter(stream, fieldnames=_COLUMNS)
             writer.writeheader()
