@@ -54,8 +54,8 @@ __all__ = [
     "write_sidecar",
 ]
 
-#: The architectures ``audiolab train`` builds (lessons 07-09).
-MODEL_KINDS = ("cnn", "rnn", "crnn", "transformer")
+#: The architectures ``audiolab train`` builds (lessons 07-09; ``dscnn``: lesson 12).
+MODEL_KINDS = ("cnn", "rnn", "crnn", "transformer", "dscnn")
 #: The features a model file may ask for.
 FEATURE_KINDS = ("logmel", "mfcc")
 #: The quantisations of ``audiolab export`` (lesson 12).

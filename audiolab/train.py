@@ -81,7 +81,8 @@ __all__ = [
 #: (read-only; :func:`feature_settings` makes an editable copy).
 FEATURE_DEFAULTS = SPEECH_FEATURES
 #: The features ``audiolab train`` gives each model.
-MODEL_FEATURES = {"cnn": "logmel", "rnn": "logmel", "crnn": "logmel", "transformer": "logmel"}
+MODEL_FEATURES = {"cnn": "logmel", "rnn": "logmel", "crnn": "logmel", "transformer": "logmel",
+                  "dscnn": "logmel"}
 #: SpecAugment with ``augment="strong"``: the default masks of :func:`make_dataset`,
 #: after a frequency warp of up to 12 % either way (formants of a shorter or
 #: longer vocal tract; :func:`audiolab.augment.warp_frequency`).
@@ -752,7 +753,7 @@ class TrainResult:
 
 
 _BUILDERS = {"cnn": models.build_cnn, "rnn": models.build_rnn, "crnn": models.build_crnn,
-             "transformer": models.build_transformer}
+             "transformer": models.build_transformer, "dscnn": models.build_dscnn}
 
 
 def train_clips(
@@ -926,7 +927,7 @@ def train_folder(
     Parameters
     ----------
     data_dir : str or os.PathLike
-    model : {"cnn", "rnn", "crnn", "transformer"}
+    model : {"cnn", "rnn", "crnn", "transformer", "dscnn"}
     out : str or os.PathLike or None
         Where to save the ``.keras`` model.
     epochs, seed, sr, duration, augment, batch_size, learning_rate, patience

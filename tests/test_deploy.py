@@ -106,6 +106,41 @@ def test_a_transformer_converts_and_runs_in_every_quantisation(trained):
         assert np.abs(probs - reference).max() < (1e-4 if q == "none" else 0.05), q
 
 
+def test_the_dscnn_converts_every_way_and_int8_keeps_the_top_class(trained):
+    from audiolab import models
+    from audiolab.deploy import TFLitePredictor, to_tflite
+
+    models.keras.utils.set_random_seed(0)
+    net = models.build_dscnn(trained["x"].shape[1:], 3, filters=(8, 8, 8), block_strides=(2, 1),
+                             normalization=trained["x"])
+    net.compile(optimizer=models.keras.optimizers.Adam(0.01),
+                loss="sparse_categorical_crossentropy")
+    net.fit(trained["x"], trained["labels"], epochs=10, batch_size=12, verbose=0)
+    rng = np.random.default_rng(4)
+    x = np.concatenate([trained["x"], trained["x"][rng.permutation(len(trained["x"]))]
+                        + rng.normal(0, 3, trained["x"].shape).astype(np.float32)])
+    reference = np.asarray(net(x, training=False))
+    for q in ("none", "dynamic", "int8"):
+        flat = to_tflite(net, quantize=q, representative_data=trained["x"])
+        probs = TFLitePredictor(flat, metadata=trained["metadata"]).predict_features(x)
+        if q == "none":
+            np.testing.assert_allclose(probs, reference, atol=1e-4)
+        else:
+            assert np.mean(probs.argmax(1) == reference.argmax(1)) >= 0.95, q
+
+
+def test_the_dscnn_for_40_mels_and_12_classes_is_at_most_32_kb_in_int8():
+    from audiolab import models
+    from audiolab.deploy import to_tflite
+
+    models.keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(5)
+    calibration = rng.normal(-40, 15, (50, 40, 101)).astype(np.float32)
+    net = models.build_dscnn((40, 101), 12, normalization=calibration)
+    # As after training: no two biases alike (the converter stores equal constants once).
+    net.set_weights([w + rng.uniform(0.01, 0.1, w.shape).astype(w.dtype) for w in net.get_weights()])
+    assert len(to_tflite(net, quantize="int8", representative_data=calibration)) <= 32 * 1024
+
 @pytest.mark.slow
 def test_quantize_input_and_dequantize_output_use_scale_and_zero_point(flats, trained):
     from audiolab.deploy import TFLitePredictor

@@ -129,6 +129,54 @@ def test_transformer_saves_and_loads_safely(tmp_path):
     np.testing.assert_allclose(np.asarray(models.load_model(path)(x)), np.asarray(model(x)), atol=1e-6)
 
 
+def test_dscnn_defaults_are_small_named_and_shaped():
+    model = models.build_dscnn((40, 101), 12)
+    assert isinstance(model, keras.Model) and model.name == "dscnn"
+    assert model.input_shape == (None, 40, 101) and model.output_shape == (None, 12)
+    assert 10_000 < model.count_params() < 20_000 < models.build_cnn((40, 101), 12).count_params()
+    names = [layer.name for layer in model.layers]
+    assert names[:5] == ["features", "to_image", "conv1", "bn1", "relu1"]
+    assert names[5:11] == ["block1_depthwise", "block1_bn1", "block1_relu1", "block1_pointwise",
+                           "block1_bn2", "block1_relu2"]
+    assert names[-3:] == ["global_pool", "dropout", "classifier"]
+    assert model.get_layer("conv1").output.shape == (None, 20, 51, 40)
+    assert model.get_layer("block1_relu2").output.shape == (None, 10, 26, 40)  # strided blocks
+    assert model.get_layer("block3_relu2").output.shape == (None, 3, 7, 40)
+    assert model.get_layer("block4_relu2").output.shape == (None, 3, 7, 40)
+    assert "block5_depthwise" not in names
+    p = np.asarray(model(np.zeros((2, 40, 101), np.float32)))
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_dscnn_parameter_count_follows_the_formula():
+    model = models.build_dscnn((20, 30), 4, filters=(8, 16, 24), kernel_size=(3, 5), strides=2,
+                               block_strides=(1, (1, 2)), dropout=0.0)
+    first = 3 * 5 * 1 * 8 + 4 * 8                                    # no bias, batch norm
+    blocks = (9 * 8 + 4 * 8 + 8 * 16 + 4 * 16) + (9 * 16 + 4 * 16 + 16 * 24 + 4 * 24)
+    assert model.count_params() == first + blocks + 24 * 4 + 4
+    assert model.get_layer("conv1").output.shape == (None, 10, 15, 8)
+    assert model.get_layer("block2_depthwise").output.shape == (None, 10, 8, 16)
+    assert model.get_layer("block1_depthwise").count_params() == 9 * 8  # one 3x3 filter a channel
+    assert "dropout" not in [layer.name for layer in model.layers]
+
+
+def test_dscnn_trains_saves_and_loads_safely(tmp_path):
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(3).standard_normal((8, 16, 24)).astype(np.float32)
+    y = np.arange(8) % 3
+    model = models.build_dscnn((16, 24), 3, filters=(8, 8), normalization=x)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    before = [w.copy() for w in model.get_weights()]
+    loss = model.train_on_batch(x, y)
+    assert np.isfinite(loss)
+    assert any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
+    path = models.save_model(model, tmp_path / "d.keras", metadata={"model": "dscnn"})
+    loaded = models.load_model(path)
+    assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
+    np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), atol=1e-6)
+    waveform = models.build_dscnn((8000,), 3, filters=(8, 8), frontend=models.AudioFeatures())
+    assert waveform.input_shape == (None, 8000) and waveform.output_shape == (None, 3)
+
 @pytest.mark.parametrize(
     "call, message",
     [
@@ -143,6 +191,11 @@ def test_transformer_saves_and_loads_safely(tmp_path):
         (lambda: models.build_transformer((40, 101), 10, width=50), "multiple of num_heads"),
         (lambda: models.build_transformer((40, 101), 10, patch_frames=200), "patch_frames"),
         (lambda: models.build_transformer((40, 101), 10, num_blocks=0), "num_blocks"),
+        (lambda: models.build_dscnn((40, 101), 10, filters=(16,)), "at least one block"),
+        (lambda: models.build_dscnn((40, 101), 10, kernel_size=(3, 0)), "kernel_size"),
+        (lambda: models.build_dscnn((40, 101), 10, strides=(1, 2, 3)), "strides"),
+        (lambda: models.build_dscnn((40, 101), 10, block_strides=(2, 2)), "one stride per block"),
+        (lambda: models.build_dscnn((40, 101), 10, dropout=-0.1), "dropout"),
         (lambda: models.build_cnn((16000,), 10, frontend=models.AudioFeatures()), None),
         (lambda: models.build_cnn((40, 101), 10, frontend="logmel"), "AudioFeatures"),
         (lambda: models.build_cnn((40, 101), 10, normalization=np.zeros((5, 13, 101))),

@@ -78,6 +78,19 @@ def test_the_other_models_train_too(model, words, tmp_path, capsys):
     assert status == 0 and json.loads(stdout)["n"] == 3
 
 
+def test_the_dscnn_trains_and_exports_in_int8(words, tmp_path, capsys):
+    out = tmp_path / "dscnn.keras"
+    status, stdout, _ = run(["train", str(words), "--model", "dscnn", "--out", str(out),
+                             "--epochs", "1", "--augment", "none"], capsys)
+    assert status == 0 and "model: dscnn" in stdout and out.is_file()
+    with zipfile.ZipFile(out) as archive:
+        meta = json.loads(archive.read("audiolab.json"))
+    assert meta["model"] == "dscnn" and meta["parameters"] < 20_000
+    flat = tmp_path / "dscnn.tflite"
+    status, _, _ = run(["export", str(out), "--out", str(flat), "--quantize", "int8",
+                        "--calibration", str(words)], capsys)
+    assert status == 0 and flat.stat().st_size <= 32 * 1024
+
 @pytest.mark.slow
 def test_a_folder_without_splits_gets_a_stratified_split_that_evaluate_finds(words, tmp_path,
                                                                               capsys):

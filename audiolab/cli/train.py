@@ -2,8 +2,9 @@
 
 ::
 
-    audiolab train DATA_DIR --model cnn|rnn|crnn --out MODEL.keras [--epochs N] [--seed S]
-                            [--sr HZ] [--augment none|light|strong] [--skip-broken]
+    audiolab train DATA_DIR --model cnn|rnn|crnn|transformer|dscnn --out MODEL.keras
+                            [--epochs N] [--seed S] [--sr HZ] [--augment none|light|strong]
+                            [--skip-broken]
     audiolab evaluate MODEL DATA_DIR [--split test|val|train|all] [--json] [--skip-broken]
 
 ``DATA_DIR`` is a class-per-folder dataset (see
@@ -42,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``train`` and ``evaluate`` commands to ``audiolab``'s parser."""
     train = subparsers.add_parser(
         "train",
-        help="train a CNN, RNN or CRNN on a class-per-folder dataset",
+        help="train a CNN, RNN, CRNN, transformer or DS-CNN on a class-per-folder dataset",
         description="Train a classifier on DATA_DIR (one folder per class; train/, val/ and "
         "test/ folders are used when present, otherwise an 80:10:10 stratified split is made "
         "with the seed), print the test accuracy and save an end-to-end .keras model "
@@ -51,7 +52,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("data_dir", metavar="DATA_DIR", type=existing_folder("folder"),
                        help="the dataset folder")
     train.add_argument("--model", choices=MODEL_KINDS, default="cnn",
-                       help="the network (default: cnn)")
+                       help="the network; dscnn is the small depthwise-separable CNN for "
+                       "microcontrollers (default: cnn)")
     train.add_argument("--out", metavar="MODEL.keras", required=True,
                        type=output_file("--out", ".keras", what="model file"),
                        help="where to save the model (must end in .keras; its folder must "
