@@ -321,6 +321,8 @@ def test_plot_detection_curve_labels_its_axes():
     assert ax.get_xlabel() == "false alarms per minute" and "recall" in ax.get_ylabel()
     with pytest.raises(ParameterError, match="DetectionCurve"):
         evaluate.plot_detection_curve({"thresholds": []})
+    ax = evaluate.plot_detection_curve(curve, label="mine", annotate=False, max_false_alarms_per_minute=None)
+    assert not ax.texts and [t.get_text() for t in ax.get_legend().get_texts()] == ["mine"]
 
 
 def test_stream_scores_against_a_truth_file(tmp_path, monkeypatch, capsys):

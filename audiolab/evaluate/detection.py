@@ -358,14 +358,21 @@ def detection_curve(detector: Any, y: ArrayLike, truth: Sequence[Any], *,
     return DetectionCurve(thresholds=tuple(chosen), scores=scores)
 
 
-def plot_detection_curve(curve: DetectionCurve, *, max_false_alarms_per_minute: float | None = 0.5,
-                         ax=None):
+def plot_detection_curve(curve: DetectionCurve, *, label: str | None = None, annotate: bool = True,
+                         max_false_alarms_per_minute: float | None = 0.5, ax=None):
     """Draw recall against false alarms per minute, one point per threshold.
+
+    Call it once per detector on the same axes to compare them: the curve
+    further to the left and higher finds more keywords for fewer false alarms.
 
     Parameters
     ----------
     curve : DetectionCurve
         From :func:`detection_curve`.
+    label : str or None
+        The curve's name in the legend.
+    annotate : bool
+        Write each point's threshold beside it.
     max_false_alarms_per_minute : float or None
         Draw this budget as a dashed vertical line (None: none).
     ax : matplotlib.axes.Axes or None
@@ -383,15 +390,17 @@ def plot_detection_curve(curve: DetectionCurve, *, max_false_alarms_per_minute: 
         raise ParameterError(f"curve must be a DetectionCurve, got {type(curve).__name__}")
     ax = new_axes(ax, figsize=(5, 3.5))
     x, y = curve.false_alarms_per_minute, curve.recall
-    ax.plot(x, y, "o-", ms=4)
-    for t, xi, yi in zip(curve.thresholds, x, y, strict=True):
-        ax.annotate(f"{t:.2f}", (xi, yi), textcoords="offset points", xytext=(4, -10), fontsize=7)
+    ax.plot(x, y, "o-", ms=4, label=label)
+    if annotate:
+        for t, xi, yi in zip(curve.thresholds, x, y, strict=True):
+            ax.annotate(f"{t:.2f}", (xi, yi), textcoords="offset points", xytext=(4, -10), fontsize=7)
     if max_false_alarms_per_minute is not None:
         ax.axvline(max_false_alarms_per_minute, color="k", ls="--", lw=1,
                    label=f"budget: {max_false_alarms_per_minute:g} per minute")
-        ax.legend(fontsize=8, loc="lower right")
+    if label is not None or max_false_alarms_per_minute is not None:
+        ax.legend(fontsize=8, loc="upper left")
     ax.set_xlabel("false alarms per minute")
     ax.set_ylabel("recall (keywords found)")
-    ax.set_ylim(min(0.5, float(np.nanmin(y)) - 0.05) if len(y) else 0, 1.02)
-    ax.set_title("recall and false alarms over the threshold (numbers: threshold)", fontsize=9)
+    ax.set_ylim(0, 1.02)
+    ax.set_title("recall and false alarms over the threshold", fontsize=9)
     return ax
