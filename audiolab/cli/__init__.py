@@ -4,7 +4,7 @@ One module per command family, each with a ``register(subparsers)`` function;
 this file only puts them together, so that it stays a table of contents:
 
 - :mod:`audiolab.cli.doctor`: ``audiolab doctor``;
-- :mod:`audiolab.cli.data`: ``audiolab data speech|fsdd|info|download|verify-fsdd``;
+- :mod:`audiolab.cli.data`: ``audiolab data speech|scene|fsdd|info|download|verify-fsdd``;
 - :mod:`audiolab.cli.train`: ``audiolab train`` and ``audiolab evaluate``;
 - :mod:`audiolab.cli.deploy`: ``audiolab export``, ``predict`` and ``stream``;
 - :mod:`audiolab.cli.options`: the argument types and choices they share.
