@@ -887,6 +887,23 @@ def train_clips(
                        metadata=metadata)
 
 
+def _check_output(out: str | os.PathLike | None) -> Path | None:
+    """``out`` as a path a ``.keras`` model can be saved to (refused before any training)."""
+    if out is None:
+        return None
+    out = Path(out)
+    if out.suffix != ".keras":
+        raise ParameterError(f"the model file must end in .keras, got {out}")
+    if not out.parent.is_dir():
+        raise AudiolabError(f"cannot save {out}: the folder {out.parent} does not exist")
+    if out.is_dir():
+        raise AudiolabError(f"cannot save {out}: it is a folder")
+    if not os.access(out.parent, os.W_OK | os.X_OK):
+        raise AudiolabError(f"cannot save {out}: the folder {out.parent} cannot be written "
+                            f"(permission denied)")
+    return out
+
+
 def train_folder(
     data_dir: str | os.PathLike,
     *,
@@ -966,17 +983,7 @@ def train_folder(
     seed = check_nonnegative_int("seed", seed)
     sr = check_positive_int("sr", sr)
     duration = check_positive("duration", duration)
-    if out is not None:
-        out = Path(out)
-        if out.suffix != ".keras":
-            raise ParameterError(f"the model file must end in .keras, got {out}")
-        if not out.parent.is_dir():
-            raise AudiolabError(f"cannot save {out}: the folder {out.parent} does not exist")
-        if out.is_dir():
-            raise AudiolabError(f"cannot save {out}: it is a folder")
-        if not os.access(out.parent, os.W_OK | os.X_OK):
-            raise AudiolabError(f"cannot save {out}: the folder {out.parent} cannot be written "
-                                f"(permission denied)")
+    out = _check_output(out)
 
     dataset, notes = load_folder_with_notes(data_dir, sr=sr, duration=duration,
                                            skip_broken=skip_broken)

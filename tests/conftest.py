@@ -17,7 +17,7 @@ from datasets_fixtures import fsdd_path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 # Session fixtures that take 10 s or more to build: a test that uses one is slow too.
-SLOW_FIXTURES = frozenset({"site", "words_model"})
+SLOW_FIXTURES = frozenset({"site", "words_model", "base_model"})
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m "not slow"` deselects

@@ -118,13 +118,16 @@ LAYERS = [
     ["audiolab.io", "audiolab.dsp", "audiolab.features", "audiolab.plots"],
     ["audiolab.preprocess", "audiolab.augment"],
     ["audiolab.datasets"],
-    ["audiolab.models", "audiolab.seeding", "audiolab.train"],
+    ["audiolab.models", "audiolab.seeding", "audiolab.train", "audiolab.finetune"],
     ["audiolab.predictors"],
     ["audiolab.evaluate", "audiolab.deploy"],
     ["audiolab.cli", "audiolab.widgets", "audiolab.checks", "audiolab.system"],
 ]
-#: The one import that goes up: the whole run of ``audiolab train`` reports on its model.
-UPWARD = {("audiolab.train", "audiolab.predictors"), ("audiolab.train", "audiolab.evaluate.metrics")}
+#: The one import that goes up: the whole run of ``audiolab train`` (and of ``--from``) reports
+#: on its model.
+UPWARD = {("audiolab.train", "audiolab.predictors"), ("audiolab.train", "audiolab.evaluate.metrics"),
+          ("audiolab.finetune", "audiolab.predictors"),
+          ("audiolab.finetune", "audiolab.evaluate.metrics")}
 
 
 def _row(module: str) -> int:

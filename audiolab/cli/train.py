@@ -5,6 +5,7 @@
     audiolab train DATA_DIR --model cnn|rnn|crnn|transformer|dscnn --out MODEL.keras
                             [--epochs N] [--seed S] [--sr HZ] [--augment none|light|strong]
                             [--skip-broken]
+    audiolab train DATA_DIR --from BASE.keras --out MODEL.keras [--no-freeze] [--epochs N] ...
     audiolab evaluate MODEL DATA_DIR [--split test|val|train|all] [--json] [--skip-broken]
 
 ``DATA_DIR`` is a class-per-folder dataset (see
@@ -51,15 +52,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     train.add_argument("data_dir", metavar="DATA_DIR", type=existing_folder("folder"),
                        help="the dataset folder")
-    train.add_argument("--model", choices=MODEL_KINDS, default="cnn",
+    train.add_argument("--model", choices=MODEL_KINDS, default=None,
                        help="the network; dscnn is the small depthwise-separable CNN for "
                        "microcontrollers (default: cnn)")
+    train.add_argument("--from", dest="base", metavar="BASE.keras", type=existing_file("base model"),
+                       help="fine-tune a model made by audiolab train to DATA_DIR's classes: a new "
+                       "classifier on its embedding; works from 5 clips per class (fewer than "
+                       "10 in a class: every clip trains, no validation or test split)")
+    train.add_argument("--freeze", action=argparse.BooleanOptionalAction, default=True,
+                       help="with --from: keep the base model's layers and train only the new "
+                       "classifier (default), or (--no-freeze) train every layer")
     train.add_argument("--out", metavar="MODEL.keras", required=True,
                        type=output_file("--out", ".keras", what="model file"),
                        help="where to save the model (must end in .keras; its folder must "
                        "exist and be writable: checked before training)")
-    train.add_argument("--epochs", type=positive_int("--epochs"), default=15, metavar="N",
-                       help="most epochs; early stopping may end sooner (default: 15)")
+    train.add_argument("--epochs", type=positive_int("--epochs"), default=None, metavar="N",
+                       help="most epochs; early stopping may end sooner (default: 15; "
+                       "with --from: 100)")
     train.add_argument("--seed", type=nonnegative_int("--seed"), default=0, metavar="S",
                        help="seed of the split, the initial weights and the augmentation "
                        "(default: 0)")
@@ -94,21 +103,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run_train(args: argparse.Namespace) -> int:
-    from ..train import train_folder
+    from ..errors import AudiolabError
 
-    result = train_folder(
-        args.data_dir, model=args.model, out=args.out, epochs=args.epochs, seed=args.seed,
-        sr=args.sr, augment=args.augment, skip_broken=args.skip_broken,
-        verbose=1 if sys.stdout.isatty() else 2,  # a progress bar, or one line per epoch
-        log=lambda *parts: print(*parts, flush=True),
-    )
+    log = lambda *parts: print(*parts, flush=True)  # noqa: E731
+    verbose = 1 if sys.stdout.isatty() else 2  # a progress bar, or one line per epoch
+    if args.base is not None:
+        from ..finetune import FEW_SHOT_EPOCHS, finetune_folder
+
+        if args.model is not None:
+            raise AudiolabError("--model and --from: the network comes from the --from model")
+        result = finetune_folder(
+            args.data_dir, base=args.base, out=args.out, freeze=args.freeze,
+            epochs=args.epochs or FEW_SHOT_EPOCHS, seed=args.seed, augment=args.augment,
+            skip_broken=args.skip_broken, verbose=verbose, log=log)
+    else:
+        from ..train import train_folder
+
+        if not args.freeze:
+            raise AudiolabError("--no-freeze is for fine-tuning with --from")
+        result = train_folder(
+            args.data_dir, model=args.model or "cnn", out=args.out, epochs=args.epochs or 15,
+            seed=args.seed, sr=args.sr, augment=args.augment, skip_broken=args.skip_broken,
+            verbose=verbose, log=log)
     history = result.history
     report = result.report
+    val_accuracy = history.best().get("val_accuracy")
     print(f"trained {history.epochs} epochs in {history.seconds:.0f} s"
           + (f", best epoch {history.best_epoch}" if history.best_epoch else "")
-          + f" (validation accuracy {history.best().get('val_accuracy', float('nan')):.4f})")
-    print(f"test accuracy: {report['accuracy']:.4f} ({report['n']} clips), "
-          f"macro F1 {report['macro_f1']:.4f}")
+          + (f" (validation accuracy {val_accuracy:.4f})" if val_accuracy is not None
+             else " (no validation split)"))
+    if report:
+        print(f"test accuracy: {report['accuracy']:.4f} ({report['n']} clips), "
+              f"macro F1 {report['macro_f1']:.4f}")
+    else:
+        print("no test split: measure the model on other recordings "
+              "(audiolab evaluate MODEL OTHER_DIR --split all)")
     print(f"saved {result.path}")
     return 0
 

@@ -465,6 +465,11 @@ def evaluate_folder(
         )
     chosen = split
     trained = predictor.metadata.get("split", {})
+    if (split != "all" and trained.get("method") == "all-train"
+            and trained.get("fingerprint") == dataset_fingerprint(dataset)):
+        raise AudiolabError(f"{dataset.root}: the model trained on every clip of this folder (too "
+                            f"few to split), so it has no {split} split; measure it on other "
+                            f"recordings (or pass --split all to see how it fits its own)")
     if split == "all":
         index = np.arange(len(dataset))
     elif dataset.split is not None and np.any(dataset.split == split):
