@@ -43,7 +43,8 @@ from .validation import (
     check_positive_int,
 )
 
-__all__ = ["finetune_clips", "finetune_folder", "encoder_of", "MIN_CLIPS_TO_SPLIT",
+__all__ = ["finetune_clips", "finetune_folder", "encoder_of", "load_pretrained", "embed",
+           "MIN_CLIPS_TO_SPLIT",
            "FEW_SHOT_EPOCHS", "FEW_SHOT_LEARNING_RATE"]
 
 #: A class with fewer clips than this trains on all of them: no validation or test split.
@@ -89,9 +90,16 @@ def encoder_of(model):
     return keras.Model(network.input, classifier.input, name="encoder")
 
 
+def _base_path(base: str | os.PathLike) -> Path:
+    """A pretrained model's file for its name (``"base"``), or ``base`` as a path."""
+    from .pretrained import NAMES, pretrained_path
+
+    return pretrained_path(base) if isinstance(base, str) and base in NAMES else Path(base)
+
+
 def _base_card(path: str | os.PathLike) -> dict[str, Any]:
     """The audiolab card of a ``.keras`` base model, refused if it has none."""
-    path = Path(path)
+    path = _base_path(path)
     if path.suffix != ".keras" or not path.is_file():
         raise ParameterError(f"the base model must be a .keras file made by audiolab train, "
                              f"got {str(path)!r}")
@@ -102,11 +110,90 @@ def _base_card(path: str | os.PathLike) -> dict[str, Any]:
     return card
 
 
+def load_pretrained(name: str = "base"):
+    """A pretrained model shipped with the package, end to end (waveform in).
+
+    Parameters
+    ----------
+    name : str
+        ``"base"``: the speech encoder of ``tools/pretrain_base.py`` (see
+        :mod:`audiolab.pretrained`), with its classifier of 257 words.
+
+    Returns
+    -------
+    keras.Model
+        Loaded offline from the installed package; its settings are in
+        ``audiolab.modelfile.read_keras_card(audiolab.pretrained.pretrained_path(name))``.
+
+    Raises
+    ------
+    ParameterError
+        If ``name`` is unknown or the file is missing.
+
+    Examples
+    --------
+    >>> model = load_pretrained("base")  # doctest: +SKIP
+    >>> model.input_shape  # doctest: +SKIP
+    (None, 16000)
+    """
+    from .pretrained import pretrained_path
+
+    return models.load_model(pretrained_path(name))
+
+
+def embed(clips: Any, *, model: Any = "base", batch_size: int = 64) -> NDArray[np.float32]:
+    """The embedding of clips: what a model's layers before its classifier make of them.
+
+    Parameters
+    ----------
+    clips : np.ndarray [shape=(n, n_samples)]
+        Waveforms at the model's rate and length (16 kHz, 1 s for ``"base"``).
+    model : str, path-like or keras.Model
+        A pretrained model's name, a ``.keras`` file of ``audiolab train``, or
+        an end-to-end model (waveform in).
+    batch_size : int
+        Clips per call.
+
+    Returns
+    -------
+    np.ndarray [shape=(n, dim)], float32
+        One vector per clip (320 numbers for ``"base"``): compare clips by
+        it, or train a small classifier on it (lesson 11).
+
+    Raises
+    ------
+    ParameterError
+        If the clips are not a 2-D array of the model's length.
+
+    Examples
+    --------
+    >>> vectors = embed(clips)  # doctest: +SKIP
+    >>> vectors.shape  # doctest: +SKIP
+    (20, 320)
+    """
+    import keras
+
+    end_to_end = _load_base(model)[0] if isinstance(model, (str, os.PathLike)) else model
+    clips = np.asarray(clips, dtype=np.float32)
+    if clips.ndim != 2 or clips.shape[1] != end_to_end.input_shape[-1]:
+        raise ParameterError(f"clips must be an array (n, {end_to_end.input_shape[-1]}) of "
+                             f"waveforms, got shape {clips.shape}")
+    network = _feature_network(end_to_end)
+    inner = encoder_of(end_to_end)
+    if network is end_to_end:
+        return np.asarray(inner.predict(clips, batch_size=batch_size, verbose=0), np.float32)
+    frontend = end_to_end.get_layer("audio_features")
+    inputs = keras.Input(shape=clips.shape[1:])
+    whole = keras.Model(inputs, inner(frontend(inputs)))
+    return np.asarray(whole.predict(clips, batch_size=check_positive_int("batch_size", batch_size),
+                                    verbose=0), np.float32)
+
+
 def _load_base(base: Any) -> tuple[Any, dict[str, Any], str]:
     """(end-to-end model, its card, a name for it) of a path or a loaded model with its card."""
     if isinstance(base, (str, os.PathLike)):
         card = _base_card(base)
-        return models.load_model(base), card, str(base)
+        return models.load_model(_base_path(base)), card, str(base)
     if isinstance(base, tuple) and len(base) == 2 and isinstance(base[1], Mapping):
         return base[0], dict(base[1]), getattr(base[0], "name", "model")
     raise ParameterError("base must be a path to a .keras model or a (model, metadata) pair, "

@@ -22,7 +22,7 @@ LIGHT_MODULES = [
     "audiolab", "audiolab.errors", "audiolab.validation", "audiolab.files", "audiolab.quiet",
     "audiolab.modelfile", "audiolab.io", "audiolab.dsp", "audiolab.features",
     "audiolab.preprocess", "audiolab.augment", "audiolab.datasets", "audiolab.predictors",
-    "audiolab.evaluate", "audiolab.deploy", "audiolab.cli",
+    "audiolab.evaluate", "audiolab.deploy", "audiolab.cli", "audiolab.pretrained",
 ]
 
 
@@ -114,7 +114,7 @@ def test_evaluate_and_deploy_share_predictors_without_importing_each_other():
 #: The rows of CONTRIBUTING.md's "Layers" table: a module imports from its row or rows above.
 LAYERS = [
     ["audiolab", "audiolab.errors", "audiolab.validation", "audiolab.files", "audiolab.quiet",
-     "audiolab.modelfile"],
+     "audiolab.modelfile", "audiolab.pretrained"],
     ["audiolab.io", "audiolab.dsp", "audiolab.features", "audiolab.plots"],
     ["audiolab.preprocess", "audiolab.augment"],
     ["audiolab.datasets"],

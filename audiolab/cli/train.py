@@ -5,7 +5,7 @@
     audiolab train DATA_DIR --model cnn|rnn|crnn|transformer|dscnn --out MODEL.keras
                             [--epochs N] [--seed S] [--sr HZ] [--augment none|light|strong]
                             [--skip-broken]
-    audiolab train DATA_DIR --from BASE.keras --out MODEL.keras [--no-freeze] [--epochs N] ...
+    audiolab train DATA_DIR --from base|BASE.keras --out MODEL.keras [--no-freeze] [--epochs N] ...
     audiolab evaluate MODEL DATA_DIR [--split test|val|train|all] [--json] [--skip-broken]
 
 ``DATA_DIR`` is a class-per-folder dataset (see
@@ -55,8 +55,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--model", choices=MODEL_KINDS, default=None,
                        help="the network; dscnn is the small depthwise-separable CNN for "
                        "microcontrollers (default: cnn)")
-    train.add_argument("--from", dest="base", metavar="BASE.keras", type=existing_file("base model"),
-                       help="fine-tune a model made by audiolab train to DATA_DIR's classes: a new "
+    train.add_argument("--from", dest="base", metavar="BASE", type=_base_model,
+                       help="fine-tune base (the speech encoder shipped with audiolab, trained on "
+                       "200+ other words) or a MODEL.keras made by audiolab train to DATA_DIR's "
+                       "classes: a new "
                        "classifier on its embedding; works from 5 clips per class (fewer than "
                        "10 in a class: every clip trains, no validation or test split)")
     train.add_argument("--freeze", action=argparse.BooleanOptionalAction, default=True,
@@ -100,6 +102,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--skip-broken", action="store_true",
                           help="skip files that cannot be read instead of stopping")
     evaluate.set_defaults(func=_run_evaluate)
+
+
+def _base_model(text: str) -> str:
+    """``--from``: a pretrained model's name, or an existing model file."""
+    from ..pretrained import NAMES
+
+    return text if text in NAMES else existing_file("base model")(text)
 
 
 def _run_train(args: argparse.Namespace) -> int:
