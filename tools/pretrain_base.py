@@ -11,8 +11,9 @@ the course on digits or keywords with it is a few-shot result on words it
 never heard. The speakers of :func:`audiolab.datasets.make_scene` (eSpeak
 variants the datasets leave out) are left out too.
 
-Deterministic for a seed (the data, the split, the weights and the
-augmentation); the time it took and its figures go into the model's card.
+The data, the split and the augmentation are deterministic for a seed, and
+so is the training on one machine (another CPU changes the last digits of
+the weights); the time it took and its figures go into the model's card.
 Run it, then review and commit the model::
 
     .venv/bin/python tools/pretrain_base.py [--per-class 40] [--epochs 25] [--seed 0]
