@@ -34,7 +34,7 @@ from .datasets.splits import dataset_fingerprint, split_indices
 from .errors import AudiolabError, ParameterError
 from .modelfile import read_keras_card
 from .seeding import seeded
-from .train import TrainResult, _check_output, fit, make_dataset
+from .train import TrainResult, _check_output, _end_to_end_and_report, fit, make_dataset
 from .validation import (
     check_bool,
     check_choice,
@@ -255,8 +255,6 @@ def finetune_clips(
     import keras
 
     from . import __version__
-    from .evaluate.metrics import classification_report
-    from .predictors import KerasPredictor
 
     end_to_end, card, base_name = _load_base(base)
     epochs = check_positive_int("epochs", epochs)
@@ -306,14 +304,8 @@ def finetune_clips(
                            patience=8 if len(val_index) else None, class_weight="balanced",
                            seed=seed, verbose=verbose)
     frontend = models.AudioFeatures(sr=sr, name="audio_features", **settings)
-    model_kind = card.get("model", "cnn")
-    end_to_end_new = models.with_frontend(network, frontend, n_samples=clips.shape[1], name=model_kind)
-    predictor = KerasPredictor(end_to_end_new, class_names=class_names, sr=sr,
-                               n_samples=clips.shape[1])
-    test = np.asarray(parts.get("test", []), dtype=np.int64)
-    report: dict[str, Any] = {}
-    if len(test):
-        report = classification_report(labels[test], predictor.predict(clips[test]), class_names)
+    end_to_end_new, report = _end_to_end_and_report(network, frontend, clips, labels, class_names,
+                                                    parts, sr=sr, name=card.get("model", "cnn"))
     best = history.best()
     metadata = {
         **{k: v for k, v in card.items() if k not in ("split", "test", "training")},

@@ -756,6 +756,21 @@ _BUILDERS = {"cnn": models.build_cnn, "rnn": models.build_rnn, "crnn": models.bu
              "transformer": models.build_transformer, "dscnn": models.build_dscnn}
 
 
+def _end_to_end_and_report(network, frontend, clips, labels, class_names, parts, *, sr: int,
+                           name: str) -> tuple[Any, dict[str, Any]]:
+    """The trained network behind its front end, and its report on ``parts["test"]`` ({} if none)."""
+    from .evaluate.metrics import classification_report
+    from .predictors import KerasPredictor
+
+    end_to_end = models.with_frontend(network, frontend, n_samples=clips.shape[1], name=name)
+    test = np.asarray(parts.get("test", []), dtype=np.int64)
+    if not len(test):
+        return end_to_end, {}
+    predictor = KerasPredictor(end_to_end, class_names=class_names, sr=sr, n_samples=clips.shape[1])
+    return end_to_end, classification_report(labels[test], predictor.predict(clips[test]),
+                                             class_names)
+
+
 def train_clips(
     clips: NDArray[np.float32],
     labels: NDArray[np.integer],
@@ -801,8 +816,6 @@ def train_clips(
     Taught in lesson 07; used by ``bench/models.py``.
     """
     from . import __version__
-    from .evaluate.metrics import classification_report
-    from .predictors import KerasPredictor
 
     check_choice("model", model, models.MODEL_KINDS)
     check_choice("augment", augment, ("none", "light", "strong"))
@@ -851,13 +864,8 @@ def train_clips(
     network, history = fit(network, train_ds, val_ds, epochs=epochs, learning_rate=learning_rate,
                            patience=patience, class_weight="balanced", seed=seed,
                            verbose=verbose)
-    end_to_end = models.with_frontend(network, frontend, n_samples=clips.shape[1], name=model)
-    predictor = KerasPredictor(end_to_end, class_names=class_names, sr=sr,
-                               n_samples=clips.shape[1])
-    test = np.asarray(parts.get("test", []), dtype=np.int64)
-    report: dict[str, Any] = {}
-    if len(test):
-        report = classification_report(labels[test], predictor.predict(clips[test]), class_names)
+    end_to_end, report = _end_to_end_and_report(network, frontend, clips, labels, class_names,
+                                                parts, sr=sr, name=model)
     best = history.best()
     metadata = {
         "format": KERAS_FORMAT,

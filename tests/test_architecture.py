@@ -123,11 +123,9 @@ LAYERS = [
     ["audiolab.evaluate", "audiolab.deploy"],
     ["audiolab.cli", "audiolab.widgets", "audiolab.checks", "audiolab.system"],
 ]
-#: The one import that goes up: the whole run of ``audiolab train`` (and of ``--from``) reports
-#: on its model.
-UPWARD = {("audiolab.train", "audiolab.predictors"), ("audiolab.train", "audiolab.evaluate.metrics"),
-          ("audiolab.finetune", "audiolab.predictors"),
-          ("audiolab.finetune", "audiolab.evaluate.metrics")}
+#: The one import that goes up: the whole run of ``audiolab train`` (and of ``--from``, through
+#: it) reports on its model.
+UPWARD = {("audiolab.train", "audiolab.predictors"), ("audiolab.train", "audiolab.evaluate.metrics")}
 
 
 def _row(module: str) -> int:
