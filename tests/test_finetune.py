@@ -112,6 +112,7 @@ def test_no_freeze_trains_every_layer_and_a_split_is_made_when_there_are_enough(
 
 @pytest.mark.parametrize("extra, words", [
     (["--model", "cnn"], "--model and --from"),
+    (["--sr", "8000"], "--sr and --from"),
     (["--freeze"], None),
 ])
 def test_from_refuses_bad_combinations_in_one_line(base_model, fsdd, tmp_path, capsys, extra, words):

@@ -74,9 +74,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--seed", type=nonnegative_int("--seed"), default=0, metavar="S",
                        help="seed of the split, the initial weights and the augmentation "
                        "(default: 0)")
-    train.add_argument("--sr", type=sample_rate("--sr"), default=16000, metavar="HZ",
+    train.add_argument("--sr", type=sample_rate("--sr"), default=None, metavar="HZ",
                        help="sample rate the clips are resampled to, 4000 to 192000 "
-                       "(default: 16000)")
+                       "(default: 16000; with --from: the base model's)")
     train.add_argument("--augment", choices=AUGMENT_STRENGTHS, default="light",
                        help="waveform augmentation of the training clips (default: light; "
                        "strong: the variation of real recordings, level-free features and SpecAugment)")
@@ -119,8 +119,10 @@ def _run_train(args: argparse.Namespace) -> int:
     if args.base is not None:
         from ..finetune import FEW_SHOT_EPOCHS, finetune_folder
 
-        if args.model is not None:
-            raise AudiolabError("--model and --from: the network comes from the --from model")
+        if args.model is not None or args.sr is not None:
+            option = "--model" if args.model is not None else "--sr"
+            raise AudiolabError(f"{option} and --from: the network and its sample rate come from "
+                                f"the --from model")
         result = finetune_folder(
             args.data_dir, base=args.base, out=args.out, freeze=args.freeze,
             epochs=args.epochs or FEW_SHOT_EPOCHS, seed=args.seed, augment=args.augment,
@@ -132,7 +134,7 @@ def _run_train(args: argparse.Namespace) -> int:
             raise AudiolabError("--no-freeze is for fine-tuning with --from")
         result = train_folder(
             args.data_dir, model=args.model or "cnn", out=args.out, epochs=args.epochs or 15,
-            seed=args.seed, sr=args.sr, augment=args.augment, skip_broken=args.skip_broken,
+            seed=args.seed, sr=args.sr or 16000, augment=args.augment, skip_broken=args.skip_broken,
             verbose=verbose, log=log)
     history = result.history
     report = result.report
