@@ -173,29 +173,31 @@ def embed(clips: Any, *, model: Any = "base", batch_size: int = 64) -> NDArray[n
     """
     import keras
 
-    end_to_end = _load_base(model)[0] if isinstance(model, (str, os.PathLike)) else model
+    end_to_end = _load_base(model)[0]() if isinstance(model, (str, os.PathLike)) else model
+    if _feature_network(end_to_end) is end_to_end:
+        raise ParameterError("model must take waveforms (an end-to-end model of audiolab train), "
+                             "not features")
     clips = np.asarray(clips, dtype=np.float32)
     if clips.ndim != 2 or clips.shape[1] != end_to_end.input_shape[-1]:
         raise ParameterError(f"clips must be an array (n, {end_to_end.input_shape[-1]}) of "
                              f"waveforms, got shape {clips.shape}")
-    network = _feature_network(end_to_end)
-    inner = encoder_of(end_to_end)
-    if network is end_to_end:
-        return np.asarray(inner.predict(clips, batch_size=batch_size, verbose=0), np.float32)
-    frontend = end_to_end.get_layer("audio_features")
     inputs = keras.Input(shape=clips.shape[1:])
-    whole = keras.Model(inputs, inner(frontend(inputs)))
+    whole = keras.Model(inputs, encoder_of(end_to_end)(end_to_end.get_layer("audio_features")(inputs)))
     return np.asarray(whole.predict(clips, batch_size=check_positive_int("batch_size", batch_size),
                                     verbose=0), np.float32)
 
 
 def _load_base(base: Any) -> tuple[Any, dict[str, Any], str]:
-    """(end-to-end model, its card, a name for it) of a path or a loaded model with its card."""
+    """(a function that loads the end-to-end model, its card, a name for it) of a base.
+
+    The card is read at once (cheap); the model, which takes seconds, only when the
+    function is called, so that arguments can be checked against the card first.
+    """
     if isinstance(base, (str, os.PathLike)):
         card = _base_card(base)
-        return models.load_model(_base_path(base)), card, str(base)
+        return (lambda: models.load_model(_base_path(base))), card, str(base)
     if isinstance(base, tuple) and len(base) == 2 and isinstance(base[1], Mapping):
-        return base[0], dict(base[1]), getattr(base[0], "name", "model")
+        return (lambda: base[0]), dict(base[1]), getattr(base[0], "name", "model")
     raise ParameterError("base must be a path to a .keras model or a (model, metadata) pair, "
                          f"got {type(base).__name__}")
 
@@ -256,7 +258,7 @@ def finetune_clips(
 
     from . import __version__
 
-    end_to_end, card, base_name = _load_base(base)
+    load, card, base_name = _load_base(base)
     epochs = check_positive_int("epochs", epochs)
     seed = check_nonnegative_int("seed", seed)
     learning_rate = check_positive("learning_rate", learning_rate)
@@ -277,6 +279,7 @@ def finetune_clips(
     if len(train_index) == 0:
         raise ParameterError("the training split holds no clips")
 
+    end_to_end = load()
     with seeded(seed):
         encoder = encoder_of(end_to_end)
         encoder.trainable = not freeze
