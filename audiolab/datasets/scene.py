@@ -168,10 +168,10 @@ def _render_utterances(task: dict[str, Any]) -> list[dict[str, Any]]:
         speaker = speakers[item["speaker"]]
         rng = np.random.default_rng(item["seed"])
         rate = int(np.clip(round(speaker.rate * rng.uniform(0.94, 1.06)), *espeak.RATE_LIMITS))
-        y, rate = _say_to_fit(item["text"], speaker, rate, speaker.pitch, speaker.pitch_range,
-                              sr, int(_MAX_WORD * sr))
+        y, _ = _say_to_fit(item["text"], speaker, rate, speaker.pitch, speaker.pitch_range,
+                           sr, int(_MAX_WORD * sr))
         np.save(Path(task["out_dir"]) / item["file"], y.astype(np.float32))
-        rows.append({"file": item["file"], "rate": rate})
+        rows.append({"file": item["file"]})
     return rows
 
 
