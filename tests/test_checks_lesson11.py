@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from check_results import wrong
 
+from audiolab.checks import Outcome
 from audiolab.checks import lesson11 as checks
 
 FUNCTION_CHECKS = [checks.q1, checks.q2]
@@ -23,3 +25,68 @@ def few_shot_indices(labels, candidates, n):
 def test_solutions_pass(check, solution):
     result = check.run(solution)
     assert result.correct, str(result)
+
+
+# ---------------------------------------------------------------------------
+# q4: the pretrained encoder with a new classifier, 5 FSDD recordings per digit
+# ---------------------------------------------------------------------------
+
+
+def frozen_encoder_with_classifier(X_train, y_train):
+    from audiolab.finetune import encoder_of, load_pretrained
+    from audiolab.models import keras
+
+    encoder = encoder_of(load_pretrained("base"))
+    encoder.trainable = False
+    inputs = keras.Input(shape=X_train.shape[1:])
+    outputs = keras.layers.Dense(10, activation="softmax")(encoder(inputs, training=False))
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-2),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(X_train, y_train, epochs=100, batch_size=16, verbose=0)
+    return model
+
+
+def cnn_from_scratch(X_train, y_train):
+    from audiolab.models import build_cnn
+
+    model = build_cnn(X_train.shape[1:], 10, normalization=X_train)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(X_train, y_train, epochs=10, batch_size=16, verbose=0)
+    return model
+
+
+def test_q4_a_blank_does_not_load_fsdd():
+    def fine_tune(X_train, y_train):
+        raise NotImplementedError("Replace this line with your code")
+
+    before = checks.q4._data
+    assert checks.q4.run(fine_tune).outcome is Outcome.NOT_ATTEMPTED
+    assert checks.q4._data is before
+    assert checks.q4.run(None).outcome is Outcome.NOT_ATTEMPTED
+
+
+def test_q4_diagnosis_tells_a_missing_a_retrained_and_a_moved_encoder():
+    from audiolab.finetune import encoder_of, load_pretrained
+    from audiolab.models import build_cnn, keras
+
+    model = encoder_of(load_pretrained("base"))
+    assert checks._encoder_diagnosis(model) is None
+    assert "does not contain the pretrained encoder" in checks._encoder_diagnosis(
+        keras.Sequential([keras.Input((40, 101)), keras.layers.Flatten(), keras.layers.Dense(10)]))
+    assert "not the pretrained one" in checks._encoder_diagnosis(build_cnn((40, 101), 10))
+    kernel = next(w for w in model.weights if len(w.shape) == 4)
+    kernel.assign(kernel.numpy() * 1.2)
+    assert "moved 20%" in checks._encoder_diagnosis(model)
+
+
+@pytest.mark.slow
+def test_q4_the_solution_passes_and_a_network_from_scratch_does_not(fsdd, monkeypatch):
+    monkeypatch.setenv("AUDIOLAB_FSDD", str(fsdd))
+    (X_train, y_train), X_test, y_test, class_names = checks.q4._load()
+    assert X_train.shape == (50, 40, 101) and np.all(np.bincount(y_train) == 5)
+    assert X_test.shape == (1500, 40, 101) and class_names[0] == "eight"
+    result = checks.q4.run(frozen_encoder_with_classifier)
+    assert result.correct, str(result)
+    assert checks.q4.accuracy >= checks.q4.target + 0.05
+    wrong(checks.q4, cnn_from_scratch, "not the pretrained one")
