@@ -187,6 +187,15 @@ def embed(clips: Any, *, model: Any = "base", batch_size: int = 64) -> NDArray[n
                                     verbose=0), np.float32)
 
 
+def _copy_of(model):
+    """A copy of a Keras model with its weights: fine-tuning the copy leaves the caller's model as it was."""
+    import keras
+
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
 def _load_base(base: Any) -> tuple[Any, dict[str, Any], str]:
     """(a function that loads the end-to-end model, its card, a name for it) of a base.
 
@@ -197,7 +206,7 @@ def _load_base(base: Any) -> tuple[Any, dict[str, Any], str]:
         card = _base_card(base)
         return (lambda: models.load_model(_base_path(base))), card, str(base)
     if isinstance(base, tuple) and len(base) == 2 and isinstance(base[1], Mapping):
-        return (lambda: base[0]), dict(base[1]), getattr(base[0], "name", "model")
+        return (lambda: _copy_of(base[0])), dict(base[1]), getattr(base[0], "name", "model")
     raise ParameterError("base must be a path to a .keras model or a (model, metadata) pair, "
                          f"got {type(base).__name__}")
 

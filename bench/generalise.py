@@ -13,13 +13,17 @@ Prints one row per test speaker (mean and range over the seeds) and the mean.
 *Free Spoken Digit Dataset, Jackson et al., CC BY-SA 4.0*, found through
 ``$AUDIOLAB_FSDD`` or ``../shared/datasets/fsdd``.
 
-With ``--loso``, two more rows of leave-one-speaker-out accuracy (test
-speaker's 500 recordings): (a) the CNN trained on the other five speakers'
-recordings (light augmentation, 15 epochs), and (b) the CNN trained on
-synthetic digits only (500 per class, eSpeak NG + Flite, strong
-augmentation, 15 epochs; one model for all six speakers), with the first of
-``--seeds``. Row (c) (synthetic + the other five speakers) is not measured
-yet.
+With ``--loso``, three rows of leave-one-speaker-out accuracy (test
+speaker's 500 recordings), for every seed of ``--seeds``: (a) the CNN trained
+on the other five speakers' recordings (light augmentation, 15 epochs,
+a tenth of them for validation); (b) the CNN trained on synthetic digits
+only (500 per class made with the seed, eSpeak NG + Flite, strong
+augmentation, 15 epochs; one model for all six speakers, also measured on
+all 3,000 recordings); (c) model (b), fine-tuned on the other five speakers'
+recordings (every layer, :func:`audiolab.finetune.finetune_clips` with
+``freeze=False``: ``audiolab train FIVE --from SYNTHETIC.keras --no-freeze``).
+Then the mean over the seeds per speaker, and per row the mean over
+speakers with its spread over seeds and the worst speaker.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shots", type=int, default=5)
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--loso", action="store_true",
-                        help="also rows (a) and (b): the FSDD CNN and the synthetic-only CNN")
+                        help="also rows (a), (b) and (c): the FSDD CNN, the synthetic-only CNN and both")
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
 
@@ -88,16 +92,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nMean over the test speakers: {np.mean(means):.3f}; worst: {min(means):.3f} "
           f"({rows[int(np.argmin(means))]['test speaker']})")
     if args.loso:
-        leave_one_speaker_out(fsdd, groups, speakers, seeds[0])
+        leave_one_speaker_out(fsdd, groups, speakers, seeds)
     return 0
 
 
-def leave_one_speaker_out(fsdd, groups, speakers, seed: int) -> None:
-    """Rows (a) and (b): the FSDD CNN and the synthetic-only CNN, per test speaker."""
+def leave_one_speaker_out(fsdd, groups, speakers, seeds: list[int]) -> None:
+    """Rows (a), (b) and (c), per test speaker, for every seed; then their summary."""
     from audiolab import datasets, train
     from audiolab.datasets import flite
     from audiolab.deploy import format_table
     from audiolab.evaluate import split_indices
+    from audiolab.finetune import finetune_clips
     from audiolab.predictors import KerasPredictor
 
     def accuracy(result, names, index):
@@ -106,37 +111,62 @@ def leave_one_speaker_out(fsdd, groups, speakers, seed: int) -> None:
         to_model = np.array([names.index(n) for n in fsdd.class_names])
         return float(np.mean(predictor.predict(fsdd.clips[index]) == to_model[fsdd.labels[index]]))
 
-    start = time.perf_counter()
+    quiet = {"log": lambda *a: None}
+    keys = ("(a) FSDD CNN, other 5 speakers", "(b) synthetic only",
+            "(c) synthetic, then other 5 speakers")
+    scores = {key: np.zeros((len(seeds), len(speakers))) for key in keys}   # [seed, test speaker]
+    everyone = np.zeros(len(seeds))
     voices = [*datasets.DEFAULT_VOICES, *datasets.FLITE_VOICES] if flite.available() else None
-    folder = datasets.data_home() / f"bench-synthetic-500-{'flite' if voices else 'espeak'}-seed{seed}"
-    datasets.make_speech_dataset(folder, vocabulary="digits", per_class=500, voices=voices,
-                                 seed=seed, n_jobs=2, progress=False)
-    synthetic = datasets.load_folder(folder, duration=1.0, progress=False)
-    parts, _ = split_indices(synthetic, seed=seed)
-    synthetic_only = train.train_clips(synthetic.clips, synthetic.labels, synthetic.class_names,
-                                       parts, sr=16000, model="cnn", epochs=15, augment="strong",
-                                       seed=seed, log=lambda *a: None)
-    rows = []
-    for test_speaker in speakers:
-        test = np.flatnonzero(groups == test_speaker)
-        others = np.flatnonzero(groups != test_speaker)
-        rng = np.random.default_rng(seed)
-        val = rng.choice(others, len(others) // 10, replace=False)
-        fsdd_cnn = train.train_clips(fsdd.clips, fsdd.labels, fsdd.class_names,
-                                     {"train": np.setdiff1d(others, val), "val": val, "test": []},
-                                     sr=16000, model="cnn", epochs=15, augment="light", seed=seed,
-                                     log=lambda *a: None)
-        rows.append({"test speaker": test_speaker,
-                     "(a) FSDD CNN, other 5 speakers": round(accuracy(fsdd_cnn, fsdd.class_names, test), 3),
-                     "(b) synthetic only": round(accuracy(synthetic_only, synthetic.class_names, test), 3)})
-    everyone = np.arange(len(fsdd))
-    print(f"\n# Leave one speaker out (seed {seed}; {time.perf_counter() - start:.0f} s)\n")
+    start = time.perf_counter()
+    for i, seed in enumerate(seeds):
+        folder = datasets.data_home() / f"bench-synthetic-500-{'flite' if voices else 'espeak'}-seed{seed}"
+        datasets.make_speech_dataset(folder, vocabulary="digits", per_class=500, voices=voices,
+                                     seed=seed, n_jobs=2, progress=False)
+        synthetic = datasets.load_folder(folder, duration=1.0, progress=False)
+        parts, _ = split_indices(synthetic, seed=seed)
+        synthetic_only = train.train_clips(synthetic.clips, synthetic.labels, synthetic.class_names,
+                                           parts, sr=16000, model="cnn", epochs=15,
+                                           augment="strong", seed=seed, **quiet)
+        everyone[i] = accuracy(synthetic_only, synthetic.class_names, np.arange(len(fsdd)))
+        # (c) starts from (b): its features see the digits in the same class order as FSDD's.
+        to_synthetic = np.array([synthetic.class_names.index(n) for n in fsdd.class_names])
+        for k, test_speaker in enumerate(speakers):
+            test = np.flatnonzero(groups == test_speaker)
+            others = np.flatnonzero(groups != test_speaker)
+            val = np.random.default_rng([seed, k]).choice(others, len(others) // 10, replace=False)
+            fold = {"train": np.setdiff1d(others, val), "val": val, "test": []}
+            fsdd_cnn = train.train_clips(fsdd.clips, fsdd.labels, fsdd.class_names, fold,
+                                         sr=16000, model="cnn", epochs=15, augment="light",
+                                         seed=seed, **quiet)
+            both = finetune_clips(fsdd.clips, to_synthetic[fsdd.labels], synthetic.class_names,
+                                  fold, base=(synthetic_only.model, synthetic_only.metadata),
+                                  sr=16000, epochs=15, freeze=False, learning_rate=1e-2,
+                                  seed=seed, **quiet)
+            scores[keys[0]][i, k] = accuracy(fsdd_cnn, fsdd.class_names, test)
+            scores[keys[1]][i, k] = accuracy(synthetic_only, synthetic.class_names, test)
+            scores[keys[2]][i, k] = accuracy(both, synthetic.class_names, test)
+        print(f"seed {seed}: " + "; ".join(f"{key[:3]} mean {scores[key][i].mean():.3f}, worst "
+                                          f"{scores[key][i].min():.3f}" for key in keys)
+              + f"; (b) on all {len(fsdd):,}: {everyone[i]:.3f} "
+              f"({time.perf_counter() - start:.0f} s)", flush=True)
+    rows = [{"test speaker": speaker, **{key: round(float(scores[key][:, k].mean()), 3)
+                                        for key in keys}}
+            for k, speaker in enumerate(speakers)]
+    print(f"\n# Leave one speaker out: accuracy on the test speaker's 500 recordings, mean over "
+          f"seeds {','.join(map(str, seeds))} ({time.perf_counter() - start:.0f} s)\n")
     print(format_table(rows, columns=list(rows[0]), digits=3))
-    for key in list(rows[0])[1:]:
-        values = [r[key] for r in rows]
-        print(f"{key}: mean {np.mean(values):.3f}, worst {min(values):.3f}")
-    print(f"(b) synthetic only on all {len(fsdd):,} FSDD recordings: "
-          f"{accuracy(synthetic_only, synthetic.class_names, everyone):.3f}")
+    summary = []
+    for key in keys:
+        means, worst = scores[key].mean(axis=1), scores[key].min(axis=1)
+        summary.append({"row": key, "mean over speakers": round(float(means.mean()), 3),
+                        "spread of the mean (sd over seeds)": round(float(means.std()), 3),
+                        "worst speaker (mean over seeds)": round(float(worst.mean()), 3),
+                        "lowest worst": round(float(worst.min()), 3)})
+    print()
+    print(format_table(summary, columns=list(summary[0]), digits=3))
+    print(f"\n(b) synthetic only on all {len(fsdd):,} FSDD recordings: mean {everyone.mean():.3f}, "
+          f"sd {everyone.std():.3f}, range {everyone.min():.3f}-{everyone.max():.3f} "
+          f"(seeds {','.join(map(str, seeds))})")
 
 
 if __name__ == "__main__":

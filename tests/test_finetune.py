@@ -110,6 +110,24 @@ def test_no_freeze_trains_every_layer_and_a_split_is_made_when_there_are_enough(
                    for a, b in zip(encoder_of(base).weights, encoder_of(tuned).weights, strict=True))
 
 
+def test_a_model_in_memory_is_copied_not_trained_in_place(base_model, fsdd):
+    """Fine-tuning every layer of a (model, card) base leaves the caller's model as it was: a
+    benchmark fine-tunes one base once per fold, and each fold must start from the same weights."""
+    from audiolab import datasets, models
+    from audiolab.finetune import finetune_clips
+
+    base, settings = models.load_model(base_model), card(base_model)
+    before = [w.numpy().copy() for w in base.weights]
+    recordings = datasets.load_fsdd(fsdd, sr=settings["sr"], duration=settings["duration"],
+                                    as_words=True, progress=False, download=False)
+    index = np.flatnonzero(np.isin(recordings.labels, [0, 1, 2]))[:30]
+    result = finetune_clips(recordings.clips, recordings.labels, recordings.class_names,
+                            {"train": index, "val": [], "test": []}, base=(base, settings),
+                            sr=settings["sr"], epochs=2, freeze=False, log=lambda *a: None)
+    assert result.model is not base
+    assert all(np.array_equal(a, b.numpy()) for a, b in zip(before, base.weights, strict=True))
+
+
 @pytest.mark.parametrize("extra, words", [
     (["--model", "cnn"], "--model and --from"),
     (["--sr", "8000"], "--sr and --from"),
