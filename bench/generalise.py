@@ -21,7 +21,7 @@ only (500 per class made with the seed, eSpeak NG + Flite, strong
 augmentation, 15 epochs; one model for all six speakers, also measured on
 all 3,000 recordings); (c) model (b), fine-tuned on the other five speakers'
 recordings (every layer, :func:`audiolab.finetune.finetune_clips` with
-``freeze=False``: ``audiolab train FIVE --from SYNTHETIC.keras --no-freeze``).
+``freeze=False``, as ``audiolab train FIVE --from SYNTHETIC.keras --no-freeze`` does).
 Then the mean over the seeds per speaker, and per row the mean over
 speakers with its spread over seeds and the worst speaker.
 """
