@@ -32,19 +32,14 @@ def test_solutions_pass(check, solution):
 # ---------------------------------------------------------------------------
 
 
-def frozen_encoder_with_classifier(X_train, y_train):
+def printed_solution(check):
+    """The function of a check's model solution, as ``check.solution()`` prints it."""
     from audiolab.finetune import encoder_of, load_pretrained
     from audiolab.models import keras
 
-    encoder = encoder_of(load_pretrained("base"))
-    encoder.trainable = False
-    inputs = keras.Input(shape=X_train.shape[1:])
-    outputs = keras.layers.Dense(10, activation="softmax")(encoder(inputs, training=False))
-    model = keras.Model(inputs, outputs)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-2),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(X_train, y_train, epochs=100, batch_size=16, verbose=0)
-    return model
+    namespace = {"encoder_of": encoder_of, "load_pretrained": load_pretrained, "keras": keras}
+    exec(check.solution_text, namespace)
+    return namespace[check.name]
 
 
 def cnn_from_scratch(X_train, y_train):
@@ -81,12 +76,12 @@ def test_q4_diagnosis_tells_a_missing_a_retrained_and_a_moved_encoder():
 
 
 @pytest.mark.slow
-def test_q4_the_solution_passes_and_a_network_from_scratch_does_not(fsdd, monkeypatch):
+def test_q4_the_printed_solution_passes_and_a_network_from_scratch_does_not(fsdd, monkeypatch):
     monkeypatch.setenv("AUDIOLAB_FSDD", str(fsdd))
     (X_train, y_train), X_test, y_test, class_names = checks.q4._load()
     assert X_train.shape == (50, 40, 101) and np.all(np.bincount(y_train) == 5)
     assert X_test.shape == (1500, 40, 101) and class_names[0] == "eight"
-    result = checks.q4.run(frozen_encoder_with_classifier)
+    result = checks.q4.run(printed_solution(checks.q4))
     assert result.correct, str(result)
     assert checks.q4.accuracy >= checks.q4.target + 0.05
     wrong(checks.q4, cnn_from_scratch, "not the pretrained one")
