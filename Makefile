@@ -54,15 +54,23 @@ site: $(STAMP)
 
 # Two Debian programs some tests need: Chromium for the browser tests
 # (tests/test_browser.py, marker `browser`, driven by Playwright; no browser is ever
-# downloaded) and Flite, the second speech synthesiser (tests/test_datasets_flite.py).
+# downloaded), Flite and Festival, the second and third speech synthesisers
+# (tests/test_datasets_flite.py, tests/test_datasets_festival.py).
 # `make test` installs whichever is missing with apt when that is allowed (root with
 # apt-get, and CI=true or AUDIOLAB_INSTALL_PACKAGES=1); otherwise those tests are skipped.
 export AUDIOLAB_CHROMIUM ?= /usr/bin/chromium
+# Festival's voices: the folder each installs under /usr/share/festival/voices, and its package.
+FESTIVAL_VOICE_PACKAGES = english/kal_diphone=festvox-kallpc16k english/ked_diphone=festvox-kdlpc16k \
+	us/cmu_us_slt_arctic_hts=festvox-us-slt-hts
 
 test: $(STAMP)
 	@missing=""; \
 	[ -x "$(AUDIOLAB_CHROMIUM)" ] || missing="chromium"; \
 	command -v flite >/dev/null 2>&1 || missing="$$missing flite"; \
+	command -v festival >/dev/null 2>&1 || missing="$$missing festival"; \
+	for voice in $(FESTIVAL_VOICE_PACKAGES); do \
+	  [ -d /usr/share/festival/voices/$${voice%%=*} ] || missing="$$missing $${voice##*=}"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
 	     && { [ "$(CI)" = true ] || [ "$(AUDIOLAB_INSTALL_PACKAGES)" = 1 ]; }; then \

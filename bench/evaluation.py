@@ -7,7 +7,7 @@ to repeat it with N seeds). It prints Markdown tables:
 1. **Sim-to-real**: a CNN trained only on synthetic digits, tested on all
    3,000 FSDD recordings, exactly as the README's commands do it::
 
-       audiolab data speech digits --vocabulary digits --per-class 500 --flite
+       audiolab data speech digits --vocabulary digits --per-class 500 --flite --festival
        audiolab train digits --model cnn --augment strong --out synthetic.keras
        audiolab data fsdd fsdd16 --words
        audiolab evaluate synthetic.keras fsdd16 --split all
@@ -16,8 +16,9 @@ to repeat it with N seeds). It prints Markdown tables:
    :func:`~audiolab.train.train_folder`, :func:`~audiolab.datasets.export_fsdd`,
    :func:`~audiolab.evaluate.evaluate_folder`), after three runs with eSpeak
    NG's voices alone: 1,000 clips without and with ``--augment strong``, and
-   5,000 clips with it. Without the ``flite`` program the Flite rows are
-   left out.
+   5,000 clips with it. The recipe uses every voice installed
+   (:func:`~audiolab.datasets.installed_voices`): without the ``flite`` or
+   ``festival`` programs, their voices are left out and the table says so.
 2. **Few-shot transfer**: the lesson-11 protocol (pretrain on synthetic
    digits; fine-tune on 1/5/20 FSDD recordings per class of george, jackson
    and lucas; test on nicolas, theo and yweweler) against training from
@@ -69,46 +70,48 @@ def sim_to_real(args, fsdd, state):
     from audiolab import evaluate
     from audiolab.datasets import (
         DEFAULT_VOICES,
-        FLITE_VOICES,
         export_fsdd,
-        flite,
+        installed_voices,
         make_speech_dataset,
         speech_digits,
     )
     from audiolab.train import train_folder
 
     rows = []
-    with_flite = flite.available()
-    if not with_flite:
-        print("  [flite is not installed (apt-get install flite): eSpeak NG's voices only]")
+    every_voice = installed_voices()
+    engines = ["eSpeak NG", *(name for prefix, name in (("flite:", "Flite"), ("festival:", "Festival"))
+                              if any(v.startswith(prefix) for v in every_voice))]
+    if len(engines) < 3:
+        print(f"  [the recipe uses the voices installed: {', '.join(engines)}]")
+    with_others = len(every_voice) > len(DEFAULT_VOICES)
     per_class = args.recipe_per_class
-    recipes = [(per_class, "strong", seed, with_flite) for seed in range(args.seeds)]
+    recipes = [(per_class, "strong", seed, with_others) for seed in range(args.seeds)]
     if not args.quick:
         espeak_only = [(100, "none", 0, False), (100, "strong", 0, False)]
-        if with_flite:
+        if with_others:
             espeak_only.append((per_class, "strong", 0, False))
         recipes = [*espeak_only, *recipes]
     repeated = []
     with tempfile.TemporaryDirectory() as tmp:
         real = export_fsdd(Path(tmp) / "fsdd", sr=SR, as_words=True, download=False,
                            progress=False)
-        for per_class, augment, seed, flite_voices in recipes:
+        for per_class, augment, seed, other_voices in recipes:
             start = time.perf_counter()
-            if flite_voices:
-                data = make_speech_dataset(Path(tmp) / f"digits-{per_class}-flite",
+            if other_voices:
+                data = make_speech_dataset(Path(tmp) / f"digits-{per_class}-all-voices",
                                            per_class=per_class, n_jobs=2, progress=False,
-                                           voices=[*DEFAULT_VOICES, *FLITE_VOICES])
+                                           voices=every_voice)
             else:
                 data = speech_digits(per_class=per_class, n_jobs=2, progress=False)
-            out = Path(tmp) / f"cnn-{per_class}-{augment}-{seed}-{flite_voices}.keras"
+            out = Path(tmp) / f"cnn-{per_class}-{augment}-{seed}-{other_voices}.keras"
             result = train_folder(data, model="cnn", augment=augment, epochs=args.epochs,
                                   seed=seed, out=out, verbose=0, log=lambda *a: None)
             seconds = time.perf_counter() - start
             predictor = evaluate.load_predictor(out)
             report = evaluate.evaluate_folder(predictor, real, split="all")
-            voices = "eSpeak NG + Flite" if flite_voices else "eSpeak NG"
+            voices = " + ".join(engines) if other_voices else "eSpeak NG"
             name = f"{10 * per_class:,} clips ({voices}), `--augment {augment}`"
-            if args.seeds > 1 and (per_class, flite_voices) == (args.recipe_per_class, with_flite):
+            if args.seeds > 1 and (per_class, other_voices) == (args.recipe_per_class, with_others):
                 name += f", `--seed {seed}`"
                 repeated.append(report["accuracy"])
             rows.append((name, f"{result.report['accuracy']:.3f}", f"{report['accuracy']:.3f}",

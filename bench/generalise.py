@@ -17,7 +17,8 @@ With ``--loso``, three rows of leave-one-speaker-out accuracy (test
 speaker's 500 recordings), for every seed of ``--seeds``: (a) the CNN trained
 on the other five speakers' recordings (light augmentation, 15 epochs,
 a tenth of them for validation); (b) the CNN trained on synthetic digits
-only (500 per class made with the seed, eSpeak NG + Flite, strong
+only (500 per class made with the seed, with every voice installed:
+eSpeak NG, Flite and Festival, :func:`audiolab.datasets.installed_voices`; strong
 augmentation, 15 epochs; one model for all six speakers, also measured on
 all 3,000 recordings); (c) model (b), fine-tuned on the other five speakers'
 recordings (every layer, :func:`audiolab.finetune.finetune_clips` with
@@ -99,7 +100,6 @@ def main(argv: list[str] | None = None) -> int:
 def leave_one_speaker_out(fsdd, groups, speakers, seeds: list[int]) -> None:
     """Rows (a), (b) and (c), per test speaker, for every seed; then their summary."""
     from audiolab import datasets, train
-    from audiolab.datasets import flite
     from audiolab.deploy import format_table
     from audiolab.evaluate import split_indices
     from audiolab.finetune import finetune_clips
@@ -116,10 +116,12 @@ def leave_one_speaker_out(fsdd, groups, speakers, seeds: list[int]) -> None:
             "(c) synthetic, then other 5 speakers")
     scores = {key: np.zeros((len(seeds), len(speakers))) for key in keys}   # [seed, test speaker]
     everyone = np.zeros(len(seeds))
-    voices = [*datasets.DEFAULT_VOICES, *datasets.FLITE_VOICES] if flite.available() else None
+    voices = datasets.installed_voices()
+    engines = "-".join(sorted({v.split(":")[0] if ":" in v else "espeak" for v in voices}))
+    print(f"(b) is trained on the voices of {engines.replace('-', ', ')}", flush=True)
     start = time.perf_counter()
     for i, seed in enumerate(seeds):
-        folder = datasets.data_home() / f"bench-synthetic-500-{'flite' if voices else 'espeak'}-seed{seed}"
+        folder = datasets.data_home() / f"bench-synthetic-500-{engines}-seed{seed}"
         datasets.make_speech_dataset(folder, vocabulary="digits", per_class=500, voices=voices,
                                      seed=seed, n_jobs=2, progress=False)
         synthetic = datasets.load_folder(folder, duration=1.0, progress=False)

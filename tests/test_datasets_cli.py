@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import subprocess
@@ -33,7 +34,15 @@ def test_speech_makes_a_dataset_then_finds_it_cached(tmp_path, capsys):
     assert error.startswith("audiolab: error:") and "seed" in error and error.count("\n") == 1
 
 
-@pytest.mark.slow
+def test_speech_draws_its_speakers_from_the_voices_asked_for(tmp_path, capsys):
+    out = tmp_path / "words"
+    assert main(["data", "speech", str(out), "--vocabulary", "yes,no", "--per-class", "6",
+                 "--voices", "en-gb-scotland, en-029", "--quiet"]) == 0
+    assert read_manifest(out)["parameters"]["voices"] == ["en-gb-scotland", "en-029"]
+    with open(out / "metadata.csv", newline="") as handle:
+        assert {row["voice"] for row in csv.DictReader(handle)} <= {"en-gb-scotland", "en-029"}
+
+
 def test_fsdd_writes_the_official_split_and_info_describes_it(fsdd, tmp_path, capsys):
     out = tmp_path / "fsdd16k"
     assert main(["data", "fsdd", str(out), "--source", str(fsdd), "--quiet"]) == 0
@@ -103,6 +112,8 @@ def test_verify_fsdd_passes_the_local_copy_and_names_a_damaged_recording(fsdd, t
         ["data", "verify-fsdd", "/nonexistent/fsdd"],
         ["data", "speech", "OUT", "--vocabulary", "a/b"],
         ["data", "speech", "OUT", "--per-class", "0"],
+        ["data", "speech", "OUT", "--voices", "en-us,en-nowhere"],
+        ["data", "speech", "OUT", "--voices", ","],
         ["data", "fsdd", "OUT", "--source", "/nonexistent/fsdd"],
     ],
 )

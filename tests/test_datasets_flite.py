@@ -8,11 +8,10 @@ when it may, like Chromium; without it these tests are skipped, except in CI
 from __future__ import annotations
 
 import csv
-import os
-import shutil
 
 import numpy as np
 import pytest
+from synthesiser_fixtures import hide_program, median_f0, require_program
 
 from audiolab.cli import main
 from audiolab.datasets import (
@@ -29,31 +28,14 @@ from audiolab.errors import ParameterError
 
 @pytest.fixture
 def needs_flite():
-    if not flite.available():
-        reason = "flite is not installed (apt-get install flite)"
-        if os.environ.get("AUDIOLAB_REQUIRE_FLITE") == "1":
-            pytest.fail(f"{reason}, and AUDIOLAB_REQUIRE_FLITE=1 requires it")
-        pytest.skip(reason)
+    require_program(flite.available(), "flite is not installed (apt-get install flite)",
+                    "AUDIOLAB_REQUIRE_FLITE")
 
 
 @pytest.fixture
 def without_flite(monkeypatch):
     """As if the flite program were not installed."""
-    real_which = shutil.which
-    monkeypatch.setattr(flite.shutil, "which",
-                        lambda name, *a, **k: None if name == "flite" else real_which(name))
-    flite._voices.cache_clear()
-    yield
-    flite._voices.cache_clear()
-
-
-def _f0(y: np.ndarray, sr: int) -> float:
-    import librosa
-
-    f0 = librosa.yin(y, fmin=60, fmax=400, sr=sr, frame_length=1024)
-    loud = librosa.feature.rms(y=y, frame_length=1024, hop_length=256)[0] > 0.02
-    n = min(len(f0), len(loud))
-    return float(np.median(f0[:n][loud[:n]]))
+    yield from hide_program(monkeypatch, flite, "flite")
 
 
 def test_every_default_voice_says_a_word(needs_flite):
@@ -73,7 +55,7 @@ def test_rate_and_pitch_mean_what_they_mean_for_espeak(needs_flite):
     assert len(fast) < 0.6 * len(slow)
     low, _ = flite.synthesize_native("seven", voice="flite:slt", pitch=0)
     high, _ = flite.synthesize_native("seven", voice="flite:slt", pitch=100)
-    semitones = 12 * np.log2(_f0(high, sr) / _f0(low, sr))
+    semitones = 12 * np.log2(median_f0(high, sr) / median_f0(low, sr))
     assert 5 < semitones < 11  # 8 semitones asked for
 
 

@@ -4,7 +4,7 @@
 
     audiolab data speech OUT_DIR [--vocabulary digits|commands|WORD,WORD,...]
                                  [--per-class N] [--takes N] [--sr HZ] [--duration S]
-                                 [--seed S] [--noise-snr LO HI | --no-noise] [--flite]
+                                 [--seed S] [--noise-snr LO HI | --no-noise] [--voices LIST] [--flite] [--festival]
                                  [--unknown] [--silence]
                                  [--jobs N] [--overwrite] [--quiet]
     audiolab data scene OUT.wav [--minutes M] [--vocabulary digits|commands|WORD,...]
@@ -28,6 +28,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..errors import AudiolabError
 from .options import (
     REMOTE_DATASETS,
     SPLITS,
@@ -62,10 +63,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     speech = commands.add_parser(
         "speech",
-        help="synthesise a spoken-word dataset with eSpeak NG (and Flite)",
+        help="synthesise a spoken-word dataset with eSpeak NG (and Flite, Festival)",
         description="Synthesise a class-per-folder dataset of spoken words with eSpeak NG, "
-        "and with --flite also Flite (deterministic for a seed; a second run with the same "
-        "arguments does nothing).",
+        "with --flite also Flite and with --festival also Festival (deterministic for a seed; "
+        "a second run with the same arguments does nothing).",
     )
     speech.add_argument("out_dir", metavar="OUT_DIR", help="the dataset folder to create")
     speech.add_argument("--vocabulary", default="digits",
@@ -85,9 +86,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        metavar=("LO", "HI"),
                        help="background noise at an SNR between LO and HI dB (default: 10 40)")
     noise.add_argument("--no-noise", action="store_true", help="clean speech, no noise")
+    speech.add_argument("--voices", type=_voice_list, metavar="LIST",
+                        help="comma-separated voices to draw the speakers from: eSpeak NG "
+                        "accents (en-us, en-gb-scotland, ...), flite:NAME or festival:NAME "
+                        "(default: every English eSpeak NG accent)")
     speech.add_argument("--flite", action="store_true",
                         help="add Flite's four voices to eSpeak NG's (needs the flite program: "
                         "apt-get install flite, or brew install flite)")
+    speech.add_argument("--festival", action="store_true",
+                        help="add Festival's three voices (needs the festival program and its "
+                        "voices: apt-get install festival festvox-kallpc16k festvox-kdlpc16k "
+                        "festvox-us-slt-hts)")
     speech.add_argument("--unknown", action="store_true",
                         help="add an _unknown_ class of --per-class other words (never a "
                         "keyword), said by the same speakers")
@@ -193,6 +202,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     verify.set_defaults(func=_run_verify_fsdd)
 
 
+def _voice_list(text: str) -> list[str]:
+    voices = [voice.strip() for voice in text.split(",") if voice.strip()]
+    if not voices:
+        raise AudiolabError("--voices lists no voice: give some, e.g. --voices en-us,en-gb-scotland")
+    return voices
+
+
 def _vocabulary(text: str) -> str | list[str]:
     from ..datasets import VOCABULARIES
 
@@ -203,8 +219,13 @@ def _vocabulary(text: str) -> str | list[str]:
 
 def _run_speech(args: argparse.Namespace) -> int:
     from ..datasets.espeak import DEFAULT_VOICES
+    from ..datasets.festival import DEFAULT_VOICES as FESTIVAL_VOICES
     from ..datasets.flite import DEFAULT_VOICES as FLITE_VOICES
     from ..datasets.speech import _make, read_manifest
+
+    voices = list(dict.fromkeys([*(args.voices or DEFAULT_VOICES),
+                                 *(FLITE_VOICES if args.flite else ()),
+                                 *(FESTIVAL_VOICES if args.festival else ())]))
 
     start = time.perf_counter()
     path, created = _make(
@@ -216,7 +237,7 @@ def _run_speech(args: argparse.Namespace) -> int:
         duration=args.duration,
         seed=args.seed,
         noise_snr_db=None if args.no_noise else tuple(args.noise_snr),
-        voices=[*DEFAULT_VOICES, *FLITE_VOICES] if args.flite else None,
+        voices=voices if args.voices or args.flite or args.festival else None,
         unknown=args.unknown,
         silence=args.silence,
         overwrite=args.overwrite,

@@ -9,7 +9,8 @@ Synthetic spoken words (the embedded default; no network)
     :func:`speech_digits` and :func:`speech_commands` cache the two course
     vocabularies under :func:`data_home`. Where the ``flite`` program is
     installed, :data:`FLITE_VOICES` add four voices built from recordings of
-    real people (``audiolab data speech --flite``). :func:`make_scene` writes a
+    real people (``audiolab data speech --flite``), and where ``festival`` is,
+    :data:`FESTIVAL_VOICES` three more (``--festival``). :func:`make_scene` writes a
     long recording of keywords, other words and noise with its truth, to
     measure a keyword spotter (lesson 12).
 Class-per-folder datasets
@@ -47,6 +48,7 @@ from .espeak import (
     list_voices,
     synthesize,
 )
+from .festival import DEFAULT_VOICES as FESTIVAL_VOICES
 from .flite import DEFAULT_VOICES as FLITE_VOICES
 from .folder import SPLITS, AudioDataset, load_folder, load_folder_with_notes
 from .real import (
@@ -69,6 +71,7 @@ from .speech import (
     COMMAND_WORDS,
     DIGIT_WORDS,
     VOCABULARIES,
+    installed_voices,
     make_speech_dataset,
     read_manifest,
     speech_commands,
@@ -93,7 +96,9 @@ __all__ = [
     "espeak_info",
     "DEFAULT_VOICES",
     "DEFAULT_VARIANTS",
+    "FESTIVAL_VOICES",
     "FLITE_VOICES",
+    "installed_voices",
     "make_speech_dataset",
     "make_scene",
     "Scene",

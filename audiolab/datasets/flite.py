@@ -23,17 +23,15 @@ Used in lesson 10 (sim-to-real) and ``bench/evaluation.py``.
 from __future__ import annotations
 
 import functools
-import os
 import shutil
 import subprocess
-import tempfile
 
 import numpy as np
-import soundfile as sf
 from numpy.typing import NDArray
 
 from ..errors import ParameterError
 from ._common import SynthesisError
+from ._programs import say_with_program
 from .espeak import PITCH_LIMITS, RANGE_LIMITS, RATE_LIMITS, _check_int_in, check_text
 
 __all__ = ["DEFAULT_VOICES", "PREFIX", "available", "flite_info", "check_voice", "synthesize_native"]
@@ -166,26 +164,12 @@ def synthesize_native(
     name = voice[len(PREFIX):]
     f0 = _BASE_F0[name] * 2 ** ((pitch - 50) / 50 * _PITCH_SEMITONES / 12)
     f0_spread = f0 * 0.25 * pitch_range / 100
-    handle, path = tempfile.mkstemp(suffix=".wav", prefix="audiolab-flite-")
-    os.close(handle)
-    try:
-        result = subprocess.run(
-            [_program(), "-voice", name, "-t", text, "-o", path,
-             "--setf", f"duration_stretch={175 / rate:.4f}",
-             "--setf", f"int_f0_target_mean={f0:.2f}",
-             "--setf", f"int_f0_target_stddev={f0_spread:.2f}"],
-            capture_output=True, text=True, check=False,
-        )
-        if result.returncode != 0:
-            raise SynthesisError(
-                f"flite failed to say {text!r} with {voice} (exit status {result.returncode}): "
-                f"{result.stderr.strip()[-300:]}"
-            )
-        y, sr = sf.read(path, dtype="float32")
-    finally:
-        os.unlink(path)
-    if y.ndim > 1:
-        y = y.mean(axis=1)
-    if y.size == 0 or not np.any(y):
-        raise SynthesisError(f"flite produced no sound for {text!r} with {voice}")
-    return np.ascontiguousarray(y, dtype=np.float32), int(sr)
+    command = [_program(), "-voice", name, "-t", text,
+               "--setf", f"duration_stretch={175 / rate:.4f}",
+               "--setf", f"int_f0_target_mean={f0:.2f}",
+               "--setf", f"int_f0_target_stddev={f0_spread:.2f}"]
+    return say_with_program(
+        lambda path: subprocess.run([*command, "-o", path], capture_output=True, text=True,
+                                    check=False),
+        program="flite", text=text, voice=voice,
+    )
