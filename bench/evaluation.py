@@ -7,7 +7,7 @@ to repeat it with N seeds). It prints Markdown tables:
 1. **Sim-to-real**: a CNN trained only on synthetic digits, tested on all
    3,000 FSDD recordings, exactly as the README's commands do it::
 
-       audiolab data speech digits --vocabulary digits --per-class 500 --flite --festival
+       audiolab data speech digits --vocabulary digits --per-class 500 --flite --festival --no-noise
        audiolab train digits --model cnn --augment strong --out synthetic.keras
        audiolab data fsdd fsdd16 --words
        audiolab evaluate synthetic.keras fsdd16 --split all
@@ -100,7 +100,7 @@ def sim_to_real(args, fsdd, state):
             if other_voices:
                 data = make_speech_dataset(Path(tmp) / f"digits-{per_class}-all-voices",
                                            per_class=per_class, n_jobs=2, progress=False,
-                                           voices=every_voice)
+                                           voices=every_voice, noise_snr_db=None)
             else:
                 data = speech_digits(per_class=per_class, n_jobs=2, progress=False)
             out = Path(tmp) / f"cnn-{per_class}-{augment}-{seed}-{other_voices}.keras"
