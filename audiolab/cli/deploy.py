@@ -132,19 +132,9 @@ def open_model(path: str | Path):
     AudiolabError
         If ``path`` is not there, is a folder, or is neither ``.keras`` nor ``.tflite``.
     """
-    from ..errors import AudiolabError
+    from ..predictors import load_predictor
 
-    file = Path(existing_file("model file")(str(path))).expanduser()
-    suffix = file.suffix.lower()
-    if suffix == ".tflite":
-        from ..deploy import TFLitePredictor
-
-        return TFLitePredictor(file)
-    if suffix == ".keras":
-        from ..evaluate import load_predictor
-
-        return load_predictor(file)
-    raise AudiolabError(f"{file}: unknown kind of model file (expected .keras or .tflite)")
+    return load_predictor(Path(existing_file("model file")(str(path))).expanduser())
 
 
 def _run_export(args: argparse.Namespace) -> int:
