@@ -4,7 +4,8 @@
 
     audiolab data speech OUT_DIR [--vocabulary digits|commands|WORD,WORD,...]
                                  [--per-class N] [--takes N] [--sr HZ] [--duration S]
-                                 [--seed S] [--noise-snr LO HI | --no-noise] [--voices LIST] [--flite] [--festival]
+                                 [--seed S] [--noise-snr LO HI | --no-noise]
+                                 [--voices LIST] [--flite] [--festival]
                                  [--unknown] [--silence]
                                  [--jobs N] [--overwrite] [--quiet]
     audiolab data scene OUT.wav [--minutes M] [--vocabulary digits|commands|WORD,...]
