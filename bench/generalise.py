@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also rows (a), (b) and (c): the FSDD CNN, the synthetic-only CNN and both")
     parser.add_argument("--rows", default="abc",
                         help="with --loso, the rows to compute: any of a, b, c (default: abc; "
-                        "b is trained whenever c is asked for)")
+                        "the synthetic-only model of (b) is trained whatever the rows: (c) starts "
+                        "from it)")
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
 
