@@ -43,6 +43,7 @@ def test_speech_draws_its_speakers_from_the_voices_asked_for(tmp_path, capsys):
         assert {row["voice"] for row in csv.DictReader(handle)} <= {"en-gb-scotland", "en-029"}
 
 
+@pytest.mark.slow
 def test_fsdd_writes_the_official_split_and_info_describes_it(fsdd, tmp_path, capsys):
     out = tmp_path / "fsdd16k"
     assert main(["data", "fsdd", str(out), "--source", str(fsdd), "--quiet"]) == 0
