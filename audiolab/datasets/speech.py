@@ -481,8 +481,8 @@ def _say_to_fit(word: str, speaker: _Speaker, rate: int, pitch: int, pitch_range
     """Synthesise, trim and resample; speak faster until the word fits ``max_len``."""
     from ..io import resample
 
+    engine = _engine(speaker.voice)
     for _attempt in range(6):
-        engine = _engine(speaker.voice)
         if engine is not None:
             y, native_sr = engine.synthesize_native(
                 word, voice=speaker.voice, rate=rate, pitch=pitch, pitch_range=pitch_range
