@@ -788,6 +788,7 @@ def train_clips(
     verbose: int | str = 0,
     model_options: Mapping[str, Any] | None = None,
     relative_level: bool | None = None,
+    fmax: float | None = None,
     log=print,
 ) -> TrainResult:
     """Train one of the course's models on clips already split: the core of :func:`train_folder`.
@@ -805,7 +806,7 @@ def train_clips(
     sr : int
     model, epochs, seed, augment, batch_size, learning_rate, patience, verbose, model_options
         As for :func:`train_folder`.
-    relative_level, log
+    relative_level, fmax, log
         As for :func:`train_folder`.
 
     Returns
@@ -822,12 +823,13 @@ def train_clips(
     epochs = check_positive_int("epochs", epochs)
     seed = check_nonnegative_int("seed", seed)
     sr = check_positive_int("sr", sr)
+    fmax = _check_fmax(fmax, sr)
     labels = np.asarray(labels)
     train_index = np.asarray(parts["train"])
     if len(train_index) == 0:
         raise ParameterError("the training split holds no clips")
 
-    settings = feature_settings(MODEL_FEATURES[model])
+    settings = feature_settings(MODEL_FEATURES[model], **({} if fmax is None else {"fmax": fmax}))
     extract = {k: v for k, v in settings.items() if k != "kind"}
     relative = augment == "strong" if relative_level is None else relative_level
     if not isinstance(relative, (bool, np.bool_)):
@@ -895,6 +897,20 @@ def train_clips(
                        metadata=metadata)
 
 
+def _check_fmax(fmax: float | None, sr: int) -> float | None:
+    """``fmax`` in Hz, above the features' ``fmin`` and at most ``sr / 2``; None stays None."""
+    if fmax is None:
+        return None
+    fmax = check_positive("fmax", fmax)
+    if fmax > sr / 2:
+        raise ParameterError(f"fmax must be at most half the sample rate ({sr / 2:g} Hz at "
+                             f"sr={sr}), got {fmax:g} Hz")
+    if fmax <= FEATURE_DEFAULTS["fmin"]:
+        raise ParameterError(f"fmax must be above the lowest mel frequency, "
+                             f"{FEATURE_DEFAULTS['fmin']:g} Hz, got {fmax:g} Hz")
+    return float(fmax)
+
+
 def _check_output(out: str | os.PathLike | None) -> Path | None:
     """``out`` as a path a ``.keras`` model can be saved to (refused before any training)."""
     if out is None:
@@ -929,6 +945,7 @@ def train_folder(
     skip_broken: bool = False,
     model_options: Mapping[str, Any] | None = None,
     relative_level: bool | None = None,
+    fmax: float | None = None,
     log=print,
 ) -> TrainResult:
     """Train a model on a class-per-folder dataset: what ``audiolab train`` does.
@@ -967,6 +984,12 @@ def train_folder(
         Per-utterance level normalisation of log-mel features
         (:class:`~audiolab.models.RelativeLevel`); None: on with
         ``augment="strong"``, off otherwise.
+    fmax : float or None
+        Highest frequency of the mel bands, in Hz (None: ``sr / 2``). 4000
+        keeps the telephone band, which every recording sampled at 8 kHz or
+        more holds: a model that never sees the band above cannot come to
+        rely on it (synthetic voices are sharp up there, many real
+        recordings are empty).
     log : callable
         Where progress lines go (``print``; ``lambda *a: None`` for silence).
 
@@ -990,6 +1013,7 @@ def train_folder(
     check_choice("augment", augment, ("none", "light", "strong"))
     seed = check_nonnegative_int("seed", seed)
     sr = check_positive_int("sr", sr)
+    fmax = _check_fmax(fmax, sr)
     duration = check_positive("duration", duration)
     out = _check_output(out)
 
@@ -1009,7 +1033,7 @@ def train_folder(
                          model=model, epochs=epochs, seed=seed, augment=augment,
                          batch_size=batch_size, learning_rate=learning_rate, patience=patience,
                          verbose=verbose, model_options=model_options,
-                         relative_level=relative_level, log=log)
+                         relative_level=relative_level, fmax=fmax, log=log)
     result.metadata["duration"] = duration
     result.metadata["training"].update(data_dir=str(dataset.root),
                                        broken_files=[str(p) for p in dataset.broken])

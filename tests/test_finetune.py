@@ -131,6 +131,7 @@ def test_a_model_in_memory_is_copied_not_trained_in_place(base_model, fsdd):
 @pytest.mark.parametrize("extra, words", [
     (["--model", "cnn"], "--model and --from"),
     (["--sr", "8000"], "--sr and --from"),
+    (["--fmax", "4000"], "--fmax and --from"),
     (["--freeze"], None),
 ])
 def test_from_refuses_bad_combinations_in_one_line(base_model, fsdd, tmp_path, capsys, extra, words):

@@ -130,6 +130,8 @@ def test_bad_folders_and_arguments_give_one_line_errors(tmp_path, words_model, c
     _one_line_error(status, err, "must end in .keras")
     status, _, err = run(["train", str(tmp_path), "--out", "m.keras", "--epochs", "0"], capsys)
     _one_line_error(status, err, "--epochs")
+    status, _, err = run(["train", str(tmp_path), "--out", "m.keras", "--fmax", "9000"], capsys)
+    _one_line_error(status, err, "--fmax must be at most half the sample rate (8000 Hz at --sr 16000)")
     status, _, err = run(["evaluate", str(out), str(tmp_path / "empty")], capsys)
     _one_line_error(status, err, "not a class-per-folder dataset")
 
@@ -189,3 +191,27 @@ def test_strong_augmentation_trains_a_model_that_ignores_loudness(words, tmp_pat
     clips = load_folder(words, duration=1.0, progress=False).clips[:4]
     loud, quiet = model.predict(clips, verbose=0), model.predict(clips * 0.03, verbose=0)
     np.testing.assert_allclose(quiet, loud, atol=1e-4)  # 30 dB quieter, the same answer
+
+
+@pytest.mark.slow
+def test_fmax_trains_a_model_that_hears_nothing_above_it(words, words_model, tmp_path, capsys):
+    import numpy as np
+
+    from audiolab.datasets import load_folder
+    from audiolab.models import load_model, read_metadata
+
+    out = tmp_path / "band.keras"
+    status, _, _ = run(["train", str(words), "--out", str(out), "--epochs", "1", "--fmax", "4000"],
+                       capsys)
+    assert status == 0 and read_metadata(out)["features"]["fmax"] == 4000
+    clips = load_folder(words, duration=1.0, progress=False).clips[:4]
+    t = np.arange(clips.shape[1]) / 16000
+    # A loud 6 kHz whistle that fades in and out (a sudden start would splash into every band).
+    whistle = 0.3 * np.sin(np.pi * t) ** 2 * np.sin(2 * np.pi * 6000 * t)
+    whistled = clips + whistle.astype(np.float32)
+    band = load_model(out)
+    np.testing.assert_allclose(band.predict(whistled, verbose=0), band.predict(clips, verbose=0),
+                               atol=1e-4)  # it changes nothing
+    full = load_model(words_model.path)  # the default: mel bands up to 8 kHz
+    assert not np.allclose(full.predict(whistled, verbose=0), full.predict(clips, verbose=0),
+                           atol=1e-2)

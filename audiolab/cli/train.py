@@ -3,8 +3,8 @@
 ::
 
     audiolab train DATA_DIR --model cnn|rnn|crnn|transformer|dscnn --out MODEL.keras
-                            [--epochs N] [--seed S] [--sr HZ] [--augment none|light|strong]
-                            [--skip-broken]
+                            [--epochs N] [--seed S] [--sr HZ] [--fmax HZ]
+                            [--augment none|light|strong] [--skip-broken]
     audiolab train DATA_DIR --from base|BASE.keras --out MODEL.keras [--no-freeze] [--epochs N] ...
     audiolab evaluate MODEL DATA_DIR [--split test|val|train|all] [--json] [--skip-broken]
 
@@ -33,6 +33,7 @@ from .options import (
     existing_folder,
     nonnegative_int,
     output_file,
+    positive_float,
     positive_int,
     sample_rate,
 )
@@ -77,12 +78,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--sr", type=sample_rate("--sr"), default=None, metavar="HZ",
                        help="sample rate the clips are resampled to, 4000 to 192000 "
                        "(default: 16000; with --from: the base model's)")
+    train.add_argument("--fmax", type=positive_float("--fmax"), default=None, metavar="HZ",
+                       help="highest frequency of the features' mel bands (default: half the "
+                       "sample rate); 4000 keeps the telephone band that every recording "
+                       "sampled at 8 kHz or more holds")
     train.add_argument("--augment", choices=AUGMENT_STRENGTHS, default="light",
                        help="waveform augmentation of the training clips (default: light; "
                        "strong: the variation of real recordings, level-free features and SpecAugment)")
     train.add_argument("--skip-broken", action="store_true",
                        help="skip files that cannot be read instead of stopping")
-    train.set_defaults(func=_run_train)
+    train.set_defaults(func=_run_train, api_names={"fmax": "--fmax", "sr": "--sr"})
 
     evaluate = subparsers.add_parser(
         "evaluate",
@@ -119,10 +124,11 @@ def _run_train(args: argparse.Namespace) -> int:
     if args.base is not None:
         from ..finetune import FEW_SHOT_EPOCHS, finetune_folder
 
-        if args.model is not None or args.sr is not None:
-            option = "--model" if args.model is not None else "--sr"
-            raise AudiolabError(f"{option} and --from: the network and its sample rate come from "
-                                f"the --from model")
+        given = [option for option, value in (("--model", args.model), ("--sr", args.sr),
+                                              ("--fmax", args.fmax)) if value is not None]
+        if given:
+            raise AudiolabError(f"{given[0]} and --from: the network, its sample rate and its "
+                                f"features come from the --from model")
         result = finetune_folder(
             args.data_dir, base=args.base, out=args.out, freeze=args.freeze,
             epochs=args.epochs or FEW_SHOT_EPOCHS, seed=args.seed, augment=args.augment,
@@ -134,8 +140,8 @@ def _run_train(args: argparse.Namespace) -> int:
             raise AudiolabError("--no-freeze is for fine-tuning with --from")
         result = train_folder(
             args.data_dir, model=args.model or "cnn", out=args.out, epochs=args.epochs or 15,
-            seed=args.seed, sr=args.sr or 16000, augment=args.augment, skip_broken=args.skip_broken,
-            verbose=verbose, log=log)
+            seed=args.seed, sr=args.sr or 16000, fmax=args.fmax, augment=args.augment,
+            skip_broken=args.skip_broken, verbose=verbose, log=log)
     history = result.history
     report = result.report
     val_accuracy = history.best().get("val_accuracy")
