@@ -55,7 +55,13 @@ from .errors import AudiolabError, ParameterError
 from .features import SPEECH_FEATURES
 from .modelfile import FEATURE_KINDS, FORMAT_VERSION, KERAS_FORMAT
 from .seeding import reproducible, seeded
-from .validation import check_choice, check_nonnegative_int, check_positive, check_positive_int
+from .validation import (
+    check_choice,
+    check_fmax,
+    check_nonnegative_int,
+    check_positive,
+    check_positive_int,
+)
 
 keras = models.keras
 import tensorflow as tf  # noqa: E402  (already loaded quietly by audiolab.models)
@@ -899,16 +905,7 @@ def train_clips(
 
 def _check_fmax(fmax: float | None, sr: int) -> float | None:
     """``fmax`` in Hz, above the features' ``fmin`` and at most ``sr / 2``; None stays None."""
-    if fmax is None:
-        return None
-    fmax = check_positive("fmax", fmax)
-    if fmax > sr / 2:
-        raise ParameterError(f"fmax must be at most half the sample rate ({sr / 2:g} Hz at "
-                             f"sr={sr}), got {fmax:g} Hz")
-    if fmax <= FEATURE_DEFAULTS["fmin"]:
-        raise ParameterError(f"fmax must be above the lowest mel frequency, "
-                             f"{FEATURE_DEFAULTS['fmin']:g} Hz, got {fmax:g} Hz")
-    return float(fmax)
+    return None if fmax is None else check_fmax("fmax", fmax, sr, fmin=FEATURE_DEFAULTS["fmin"])
 
 
 def _check_output(out: str | os.PathLike | None) -> Path | None:

@@ -29,6 +29,7 @@ __all__ = [
     "check_finite",
     "check_size",
     "check_sr",
+    "check_fmax",
     "check_duration",
     "check_db",
     "check_rng",
@@ -165,6 +166,18 @@ def check_sr(name: str, value: Any, *, integer: bool = True) -> int | float:
             f"{name} must be at most {MAX_SR:,} Hz, got {value!r}"
         )
     return rate
+
+
+def check_fmax(name: str, value: Any, sr: float, *, fmin: float = 0.0) -> float:
+    """Return the top of a filter bank in Hz, or raise if it is not in ``(fmin, sr / 2]``."""
+    fmax = check_positive(name, value)
+    if fmax > sr / 2:
+        raise ParameterError(f"{name} must be at most half the sample rate ({sr / 2:g} Hz at "
+                             f"sr={sr:g}), got {fmax:g} Hz")
+    if fmax <= fmin:
+        raise ParameterError(f"{name} must be above the lowest mel frequency, {fmin:g} Hz, "
+                             f"got {fmax:g} Hz")
+    return fmax
 
 
 def check_duration(name: str, value: Any) -> float:

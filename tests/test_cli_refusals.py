@@ -417,6 +417,8 @@ def test_data_fsdd_that_loses_a_race_to_the_same_export_reuses_it(mini_fsdd, tmp
      "--sr must be between 4000 and 192000 Hz, got 999999999"),
     (["train", "{data}", "--out", "{tmp}/m.keras", "--sr", "1"],
      "--sr must be between 4000 and 192000 Hz, got 1"),
+    (["train", "{data}", "--out", "{tmp}/m.keras", "--sr", "8000", "--fmax", "4000.5"],
+     "--fmax must be at most half the sample rate (4000 Hz at --sr 8000), got 4000.5 Hz"),
     (["data", "fsdd", "{tmp}/f", "--sr", "999999999"], "--sr must be between"),
     (["data", "speech", "{tmp}/s", "--duration", "1e9"], "--duration must be between 0.2 and 30"),
     (["stream", "{model}", "{wav}", "--hop", "1e308"], "--hop must be between 0.001 and 3600"),

@@ -134,10 +134,15 @@ def _run_train(args: argparse.Namespace) -> int:
             epochs=args.epochs or FEW_SHOT_EPOCHS, seed=args.seed, augment=args.augment,
             skip_broken=args.skip_broken, verbose=verbose, log=log)
     else:
-        from ..train import train_folder
+        from ..features import SPEECH_FEATURES
+        from ..validation import check_fmax
 
         if not args.freeze:
             raise AudiolabError("--no-freeze is for fine-tuning with --from")
+        if args.fmax is not None:  # refused before TensorFlow loads
+            check_fmax("fmax", args.fmax, args.sr or 16000, fmin=SPEECH_FEATURES["fmin"])
+        from ..train import train_folder
+
         result = train_folder(
             args.data_dir, model=args.model or "cnn", out=args.out, epochs=args.epochs or 15,
             seed=args.seed, sr=args.sr or 16000, fmax=args.fmax, augment=args.augment,
