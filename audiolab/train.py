@@ -951,9 +951,9 @@ def train_folder(
     2. Split: the dataset's own ``train/``, ``val/``, ``test/`` (a missing
        validation split is taken from the training clips), or 80:10:10
        stratified with ``seed`` (:func:`audiolab.evaluate.split_indices`).
-    3. Log-mel features (:data:`FEATURE_DEFAULTS`); the model standardises
-       them with a ``Normalization`` layer holding the training split's mean
-       and variance per mel band. With ``augment="strong"`` the features are
+    3. Log-mel features (:data:`FEATURE_DEFAULTS`, mel bands up to
+       ``fmax``); the model standardises them with a ``Normalization`` layer
+       holding the training split's mean and variance per mel band. With ``augment="strong"`` the features are
        first made relative to each clip's loudest value
        (:class:`~audiolab.models.RelativeLevel`): the model ignores loudness.
     4. Train with ``augment`` (two precomputed augmented copies; "strong"

@@ -20,8 +20,8 @@ a tenth of them for validation); (b) the CNN trained on synthetic digits
 only (the README's recipe: 500 per class made with the seed, with every
 voice installed: eSpeak NG, Flite and Festival,
 :func:`audiolab.datasets.installed_voices`; no background noise in the files,
-strong augmentation, mel bands up to 4 kHz, 15 epochs; one model for all six speakers, also measured on
-all 3,000 recordings); (c) model (b), fine-tuned on the other five speakers'
+strong augmentation, mel bands up to 4 kHz, 15 epochs; one model for all six
+speakers, also measured on all 3,000 recordings); (c) model (b), fine-tuned on the other five speakers'
 recordings (every layer, :func:`audiolab.finetune.finetune_clips` with
 ``freeze=False``, as ``audiolab train FIVE --from SYNTHETIC.keras --no-freeze`` does).
 Then the mean over the seeds per speaker, and per row the mean over
