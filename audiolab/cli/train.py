@@ -139,13 +139,14 @@ def _run_train(args: argparse.Namespace) -> int:
 
         if not args.freeze:
             raise AudiolabError("--no-freeze is for fine-tuning with --from")
+        sr = args.sr or 16000
         if args.fmax is not None:  # refused before TensorFlow loads
-            check_fmax("fmax", args.fmax, args.sr or 16000, fmin=SPEECH_FEATURES["fmin"])
+            check_fmax("fmax", args.fmax, sr, fmin=SPEECH_FEATURES["fmin"])
         from ..train import train_folder
 
         result = train_folder(
             args.data_dir, model=args.model or "cnn", out=args.out, epochs=args.epochs or 15,
-            seed=args.seed, sr=args.sr or 16000, fmax=args.fmax, augment=args.augment,
+            seed=args.seed, sr=sr, fmax=args.fmax, augment=args.augment,
             skip_broken=args.skip_broken, verbose=verbose, log=log)
     history = result.history
     report = result.report
