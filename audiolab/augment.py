@@ -24,6 +24,7 @@ from .validation import (
     check_db,
     check_duration,
     check_finite,
+    check_max_warp,
     check_nonnegative_int,
     check_positive,
     check_rng,
@@ -397,9 +398,7 @@ def spec_augment(
     Taught in lesson 06 (augmentation).
     """
     S = _spectrogram_argument(S)
-    max_warp = check_finite("max_warp", max_warp)
-    if not 0.0 <= max_warp < 1.0:
-        raise ParameterError(f"max_warp must be in [0, 1), got {max_warp}")
+    max_warp = check_max_warp("max_warp", max_warp)
     n_freq_masks = check_nonnegative_int("n_freq_masks", n_freq_masks)
     n_time_masks = check_nonnegative_int("n_time_masks", n_time_masks)
     freq_mask_param = check_nonnegative_int("freq_mask_param", freq_mask_param)

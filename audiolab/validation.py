@@ -30,6 +30,7 @@ __all__ = [
     "check_size",
     "check_sr",
     "check_fmax",
+    "check_max_warp",
     "check_duration",
     "check_db",
     "check_rng",
@@ -178,6 +179,15 @@ def check_fmax(name: str, value: Any, sr: float, *, fmin: float = 0.0) -> float:
         raise ParameterError(f"{name} must be above the lowest mel frequency, {fmin:g} Hz, "
                              f"got {fmax:g} Hz")
     return fmax
+
+
+def check_max_warp(name: str, value: Any) -> float:
+    """Return the largest frequency warp of SpecAugment, a fraction in [0, 1), or raise."""
+    number = _as_real(name, value)
+    if not 0.0 <= number < 1.0:
+        raise ParameterError(f"{name} must be at least 0 and below 1 (0.12: up to 12 % either "
+                             f"way), got {value!r}")
+    return number
 
 
 def check_duration(name: str, value: Any) -> float:

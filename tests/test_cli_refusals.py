@@ -108,6 +108,18 @@ def test_the_python_api_checks_the_output_before_training(tiny_folder, tmp_path)
         train_folder(tiny_folder, out=tmp_path / "taken.keras", log=lambda *a: None)
 
 
+@pytest.mark.parametrize(("options", "words"), [
+    ({"augment": "light", "max_warp": 0.0}, "max_warp is for augment='strong'"),
+    ({"augment": "strong", "max_warp": 1.5}, "max_warp must be at least 0 and below 1"),
+])
+def test_the_python_api_checks_the_warp_before_reading_data(tmp_path, options, words):
+    from audiolab.errors import ParameterError
+    from audiolab.train import train_folder
+
+    with pytest.raises(ParameterError, match=words):  # the folder is not even looked for
+        train_folder(tmp_path / "missing", log=lambda *a: None, **options)
+
+
 def _as_nobody(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                str(ROOT / ".venv" / "bin" / "audiolab"), *args]
@@ -419,6 +431,10 @@ def test_data_fsdd_that_loses_a_race_to_the_same_export_reuses_it(mini_fsdd, tmp
      "--sr must be between 4000 and 192000 Hz, got 1"),
     (["train", "{data}", "--out", "{tmp}/m.keras", "--sr", "8000", "--fmax", "4000.5"],
      "--fmax must be at most half the sample rate (4000 Hz at --sr 8000), got 4000.5 Hz"),
+    (["train", "{data}", "--out", "{tmp}/m.keras", "--augment", "strong", "--max-warp", "1"],
+     "--max-warp must be at least 0 and below 1 (0.12: up to 12 % either way), got 1.0"),
+    (["train", "{data}", "--out", "{tmp}/m.keras", "--max-warp", "0"],
+     "--max-warp is for --augment strong (its SpecAugment warps the frequencies), got --augment light"),
     (["data", "fsdd", "{tmp}/f", "--sr", "999999999"], "--sr must be between"),
     (["data", "speech", "{tmp}/s", "--duration", "1e9"], "--duration must be between 0.2 and 30"),
     (["stream", "{model}", "{wav}", "--hop", "1e308"], "--hop must be between 0.001 and 3600"),

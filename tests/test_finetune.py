@@ -132,6 +132,7 @@ def test_a_model_in_memory_is_copied_not_trained_in_place(base_model, fsdd):
     (["--model", "cnn"], "--model and --from"),
     (["--sr", "8000"], "--sr and --from"),
     (["--fmax", "4000"], "--fmax and --from"),
+    (["--augment", "strong", "--max-warp", "0"], "--max-warp and --from: fine-tuning adds no SpecAugment"),
     (["--freeze"], None),
 ])
 def test_from_refuses_bad_combinations_in_one_line(base_model, fsdd, tmp_path, capsys, extra, words):

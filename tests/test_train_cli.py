@@ -186,6 +186,7 @@ def test_strong_augmentation_trains_a_model_that_ignores_loudness(words, tmp_pat
     assert status == 0 and "(relative level); augment: strong" in stdout
     meta = read_metadata(out)
     assert meta["relative_level"] is True and meta["training"]["augment"] == "strong"
+    assert meta["training"]["max_warp"] == 0.12
     model = load_model(out)
     assert "relative_level" in [layer.name for layer in model.layers[-1].layers]
     clips = load_folder(words, duration=1.0, progress=False).clips[:4]
@@ -203,7 +204,9 @@ def test_fmax_trains_a_model_that_hears_nothing_above_it(words, words_model, tmp
     out = tmp_path / "band.keras"
     status, _, _ = run(["train", str(words), "--out", str(out), "--epochs", "1", "--fmax", "4000"],
                        capsys)
-    assert status == 0 and read_metadata(out)["features"]["fmax"] == 4000
+    meta = read_metadata(out)
+    assert status == 0 and meta["features"]["fmax"] == 4000
+    assert meta["training"]["max_warp"] is None  # light augmentation: no SpecAugment
     clips = load_folder(words, duration=1.0, progress=False).clips[:4]
     t = np.arange(clips.shape[1]) / 16000
     # A loud 6 kHz whistle that fades in and out (a sudden start would splash into every band).

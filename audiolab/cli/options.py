@@ -60,6 +60,7 @@ from ..errors import AudiolabError
 from ..files import why_missing
 from ..modelfile import MODEL_KINDS, QUANTIZATIONS
 from ..validation import (
+    check_max_warp,
     check_nonnegative,
     check_nonnegative_int,
     check_positive,
@@ -90,6 +91,7 @@ __all__ = [
     "positive_int",
     "probability",
     "sample_rate",
+    "warp_fraction",
 ]
 
 #: The splits of a dataset, in order (:data:`audiolab.datasets.SPLITS`).
@@ -192,6 +194,17 @@ def nonnegative_float(name: str) -> ArgumentType:
     0.5
     """
     return _number(check_nonnegative, name)
+
+
+def warp_fraction(name: str) -> ArgumentType:
+    """The type of an option that takes a frequency warp, a fraction in [0, 1).
+
+    Examples
+    --------
+    >>> warp_fraction("--max-warp")("0")
+    0.0
+    """
+    return _number(check_max_warp, name)
 
 
 def probability(name: str) -> ArgumentType:

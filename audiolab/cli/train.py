@@ -4,7 +4,8 @@
 
     audiolab train DATA_DIR --model cnn|rnn|crnn|transformer|dscnn --out MODEL.keras
                             [--epochs N] [--seed S] [--sr HZ] [--fmax HZ]
-                            [--augment none|light|strong] [--skip-broken]
+                            [--augment none|light|strong [--max-warp FRACTION]]
+                            [--skip-broken]
     audiolab train DATA_DIR --from base|BASE.keras --out MODEL.keras [--no-freeze] [--epochs N] ...
     audiolab evaluate MODEL DATA_DIR [--split test|val|train|all] [--json] [--skip-broken]
 
@@ -36,6 +37,7 @@ from .options import (
     positive_float,
     positive_int,
     sample_rate,
+    warp_fraction,
 )
 
 __all__ = ["register"]
@@ -85,6 +87,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--augment", choices=AUGMENT_STRENGTHS, default="light",
                        help="waveform augmentation of the training clips (default: light; "
                        "strong: the variation of real recordings, level-free features and SpecAugment)")
+    train.add_argument("--max-warp", type=warp_fraction("--max-warp"), default=None,
+                       metavar="FRACTION",
+                       help="with --augment strong: the largest frequency warp of SpecAugment "
+                       "(default: 0.12, formants up to 12%% higher or lower; 0: no warp)")
     train.add_argument("--skip-broken", action="store_true",
                        help="skip files that cannot be read instead of stopping")
     train.set_defaults(func=_run_train, api_names={"fmax": "--fmax", "sr": "--sr"})
@@ -129,6 +135,9 @@ def _run_train(args: argparse.Namespace) -> int:
         if given:
             raise AudiolabError(f"{given[0]} and --from: the network, its sample rate and its "
                                 f"features come from the --from model")
+        if args.max_warp is not None:
+            raise AudiolabError("--max-warp and --from: fine-tuning adds no SpecAugment, "
+                                "so there is no frequency warp to set")
         result = finetune_folder(
             args.data_dir, base=args.base, out=args.out, freeze=args.freeze,
             epochs=args.epochs or FEW_SHOT_EPOCHS, seed=args.seed, augment=args.augment,
@@ -142,11 +151,15 @@ def _run_train(args: argparse.Namespace) -> int:
         sr = args.sr or 16000
         if args.fmax is not None:  # refused before TensorFlow loads
             check_fmax("fmax", args.fmax, sr, fmin=SPEECH_FEATURES["fmin"])
+        if args.max_warp is not None and args.augment != "strong":
+            raise AudiolabError(f"--max-warp is for --augment strong (its SpecAugment warps the "
+                                f"frequencies), got --augment {args.augment}")
         from ..train import train_folder
 
         result = train_folder(
             args.data_dir, model=args.model or "cnn", out=args.out, epochs=args.epochs or 15,
             seed=args.seed, sr=sr, fmax=args.fmax, augment=args.augment,
+            max_warp=args.max_warp,
             skip_broken=args.skip_broken, verbose=verbose, log=log)
     history = result.history
     report = result.report
