@@ -22,6 +22,8 @@ def run(argv, capsys):
 
 @pytest.mark.slow
 def test_the_readme_chain_on_small_data(tmp_path, capsys):
+    from audiolab.models import read_metadata
+
     kws, model, flat = tmp_path / "kws", tmp_path / "kws.keras", tmp_path / "kws.tflite"
     run(["data", "speech", kws, "--vocabulary", "yes,no", "--per-class", 20, "--unknown",
          "--silence", "--quiet"], capsys)
@@ -29,6 +31,7 @@ def test_the_readme_chain_on_small_data(tmp_path, capsys):
     out = run(["train", kws, "--model", "dscnn", "--augment", "strong", "--epochs", 3,
                "--out", model], capsys)
     assert "model: dscnn" in out
+    assert read_metadata(model)["training"]["max_warp"] == 0.12  # --augment strong's default warp
     run(["export", model, "--out", flat, "--quantize", "int8", "--calibration", kws], capsys)
     assert flat.stat().st_size <= 32 * 1024
     out = run(["data", "scene", tmp_path / "scene.wav", "--minutes", 0.5, "--vocabulary", "yes,no"],
