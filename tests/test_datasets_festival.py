@@ -139,3 +139,15 @@ def test_without_the_flag_nothing_needs_festival(without_festival, tmp_path):
     assert main(["data", "speech", str(tmp_path / "w"), "--vocabulary", "yes,no",
                  "--per-class", "5", "--quiet"]) == 0
     assert "festival" not in read_manifest(tmp_path / "w")
+
+
+def test_installed_voices_lists_only_the_festival_voices_installed(monkeypatch):
+    """Debian packages each Festival voice apart: a festival with only kal offers only kal."""
+    from audiolab.datasets import installed_voices
+
+    monkeypatch.setattr(festival, "available", lambda: True)
+    monkeypatch.setattr(festival, "_voices", lambda: ("kal",))
+    voices = installed_voices()
+    assert "festival:kal" in voices
+    assert not {"festival:ked", "festival:slt"} & set(voices)
+    assert voices[:len(DEFAULT_VOICES)] == list(DEFAULT_VOICES)

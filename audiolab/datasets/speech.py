@@ -47,7 +47,7 @@ import soundfile as sf
 from numpy.typing import NDArray
 
 from .. import __version__
-from ..errors import AudiolabWarning, ParameterError
+from ..errors import AudiolabError, AudiolabWarning, ParameterError
 from ..validation import check_positive, check_positive_int
 from . import espeak, festival, flite
 from ._common import (
@@ -289,12 +289,13 @@ def _engine(voice: str):
 
 
 def installed_voices() -> list[str]:
-    """eSpeak NG's default voices, with Flite's and Festival's where their programs are installed.
+    """eSpeak NG's default voices, with those of Flite's and Festival's that are installed.
 
     The widest choice of synthetic voices on this machine for
     ``make_speech_dataset(voices=...)``: the README's synthetic-speech recipe
     (``audiolab data speech --flite --festival``) where everything is
-    installed, eSpeak NG's voices alone where nothing is.
+    installed, eSpeak NG's voices alone where nothing is. A Festival with
+    some of its voices (Debian packages each one separately) adds those.
 
     Examples
     --------
@@ -304,8 +305,16 @@ def installed_voices() -> list[str]:
     voices = list(espeak.DEFAULT_VOICES)
     for engine in _ENGINES.values():
         if engine.available():
-            voices += engine.DEFAULT_VOICES
+            voices += [voice for voice in engine.DEFAULT_VOICES if _is_installed(engine, voice)]
     return voices
+
+
+def _is_installed(engine: Any, voice: str) -> bool:
+    try:
+        engine.check_voice(voice)
+    except AudiolabError:
+        return False
+    return True
 
 
 def _check_voice(voice: object) -> str:
