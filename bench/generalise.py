@@ -24,9 +24,9 @@ strong augmentation without SpecAugment's frequency warp, mel bands up to
 4 kHz, 15 epochs; one model for all six
 speakers, also measured on all 3,000 recordings); (c) model (b), fine-tuned on the other five speakers'
 recordings mixed with 2,500 of (b)'s synthetic training clips (chosen at random, so that it does not
-forget the voices it learned from; every layer, :func:`audiolab.finetune.finetune_clips` with
-``freeze=False``, as ``audiolab train MIXED --from SYNTHETIC.keras --no-freeze`` does on a folder
-holding both).
+forget the voices it learned from; every layer, strong augmentation, 15 epochs,
+:func:`audiolab.finetune.finetune_clips` with ``freeze=False``, as ``audiolab train MIXED --from
+SYNTHETIC.keras --no-freeze --augment strong --epochs 15`` does on a folder holding both).
 Then the mean over the seeds per speaker, and per row the mean over
 speakers with its spread over seeds and the worst speaker.
 """
@@ -169,7 +169,7 @@ def leave_one_speaker_out(fsdd, groups, speakers, seeds: list[int], rows: str = 
                     both = finetune_clips(mixed, mixed_labels, synthetic.class_names, mixed_fold,
                                           base=(synthetic_only.model, synthetic_only.metadata),
                                           sr=16000, epochs=15, freeze=False, learning_rate=1e-2,
-                                          seed=seed, **quiet)
+                                          augment="strong", seed=seed, **quiet)
                     scores[key][i, k] = accuracy(both, synthetic.class_names, test)
         print(f"seed {seed}: " + "; ".join(f"{key[:3]} mean {scores[key][i].mean():.3f}, worst "
                                           f"{scores[key][i].min():.3f}" for key in keys)
