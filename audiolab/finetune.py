@@ -297,8 +297,9 @@ def finetune_clips(
     if len(train_index) == 0:
         raise ParameterError("the training split holds no clips")
 
-    end_to_end = load()
     with seeded(seed):
+        # Loading or copying makes the dropout layers' random generators: seeded too.
+        end_to_end = load()
         encoder = encoder_of(end_to_end)
         encoder.trainable = not freeze
         inputs = keras.Input(shape=encoder.input_shape[1:], name="features")

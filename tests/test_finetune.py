@@ -129,6 +129,28 @@ def test_a_model_in_memory_is_copied_not_trained_in_place(base_model, fsdd):
     assert all(np.array_equal(a, b.numpy()) for a, b in zip(before, base.weights, strict=True))
 
 
+@pytest.mark.parametrize("as_file", [True, False])
+def test_the_same_seed_fine_tunes_the_same_model(base_model, fsdd, as_file):
+    """A benchmark or a lesson that fine-tunes twice with one seed gets the same weights twice."""
+    from audiolab import datasets, models
+    from audiolab.finetune import finetune_clips
+
+    settings = card(base_model)
+    recordings = datasets.load_fsdd(fsdd, sr=settings["sr"], duration=settings["duration"],
+                                    as_words=True, progress=False, download=False)
+    index = np.flatnonzero(np.isin(recordings.labels, [0, 1, 2]))[:30]
+    base = base_model if as_file else (models.load_model(base_model), settings)
+    runs = []
+    for _ in range(2):
+        np.random.default_rng().random()  # whatever ran before must not matter
+        result = finetune_clips(recordings.clips, recordings.labels, recordings.class_names,
+                                {"train": index, "val": [], "test": []}, base=base,
+                                sr=settings["sr"], epochs=2, freeze=False, augment="strong",
+                                seed=3, log=lambda *a: None)
+        runs.append([w.numpy() for w in result.feature_model.weights])
+    assert all(np.array_equal(a, b) for a, b in zip(*runs, strict=True))
+
+
 def test_fine_tuning_to_the_base_models_own_classes_starts_from_its_classifier(base_model, fsdd):
     """New recordings of the base model's own words (another voice) adapt it: the fine-tuning
     starts from what it predicts, whatever the order of the classes, not from a random layer."""
