@@ -6,9 +6,7 @@ is the *embedding*). :func:`finetune_folder` loads such a model, puts a new
 softmax layer for the new classes on its embedding and trains that (with the
 encoder frozen, by default) on the new clips, with the base model's features,
 level handling and normalisation: statistics of five clips per class would be
-worse than those of the base model's training data. When the new classes are
-the base model's own (its words said by new voices), the new softmax layer
-starts from the base model's classifier instead of random weights.
+worse than those of the base model's training data.
 
 With few clips (fewer than :data:`MIN_CLIPS_TO_SPLIT` in a class, or when no
 split can be made) every clip trains: there is no validation split (and no
@@ -264,13 +262,6 @@ def finetune_clips(
     ParameterError
         If an argument is out of range, or the clips do not match the base
         model's rate and length (before any training).
-
-    Notes
-    -----
-    When ``class_names`` are the base model's classes (in any order), the new
-    classifier starts from the base model's (``metadata["finetuned_from"]
-    ["classifier_kept"]``): adapting a model to new voices of its own words
-    then starts from its answers.
     """
     import keras
 
@@ -308,12 +299,10 @@ def finetune_clips(
             x = keras.layers.Dropout(float(dropout), name="dropout")(x)
         outputs = keras.layers.Dense(len(class_names), activation="softmax", name="classifier")(x)
         network = keras.Model(inputs, outputs, name=f"{card.get('model', 'model')}_finetuned")
-    kept = _keep_classifier(end_to_end, network, list(card["class_names"]), list(class_names))
     trainable = int(sum(np.prod(w.shape) for w in network.trainable_weights))
     log(f"model: {card.get('model')} from {base_name}, {encoder.output_shape[-1]}-dimensional "
         f"embedding, {'encoder frozen' if freeze else 'every layer trains'}: {trainable:,} of "
-        f"{network.count_params():,} parameters train; augment: {augment}"
-        + ("; the classes are the base model's: its classifier is the start" if kept else ""))
+        f"{network.count_params():,} parameters train; augment: {augment}")
 
     def dataset_of(index, training: bool):
         return make_dataset(clips[index], labels[index], sr=sr, duration=None,
@@ -336,7 +325,7 @@ def finetune_clips(
         "class_names": [str(c) for c in class_names],
         "parameters": int(network.count_params()),
         "finetuned_from": {"model": base_name, "class_names": list(card["class_names"]),
-                           "freeze": freeze, "classifier_kept": kept},
+                           "freeze": freeze},
         "training": {
             "seed": seed, "augment": augment, "epochs": epochs, "epochs_run": history.epochs,
             "best_epoch": history.best_epoch, "batch_size": batch_size,
@@ -349,22 +338,6 @@ def finetune_clips(
     metadata["versions"] = {**card.get("versions", {}), "audiolab": __version__}
     return TrainResult(model=end_to_end_new, feature_model=network, history=history, report=report,
                        metadata=metadata)
-
-
-def _keep_classifier(base_model, network, base_classes: list[str], class_names: list[str]) -> bool:
-    """Start ``network``'s classifier from the base model's when the classes are the same words.
-
-    Fine-tuning a model to new recordings of its own classes (new voices,
-    another microphone) then starts from what it already predicts, not from
-    a random layer whose first updates would disturb the encoder. Returns
-    whether it did.
-    """
-    if sorted(base_classes) != sorted(class_names) or len(set(class_names)) != len(class_names):
-        return False
-    weights, bias = _feature_network(base_model).get_layer("classifier").get_weights()
-    order = [base_classes.index(name) for name in class_names]
-    network.get_layer("classifier").set_weights([weights[:, order], bias[order]])
-    return True
 
 
 def finetune_folder(
