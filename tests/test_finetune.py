@@ -57,6 +57,15 @@ def card(path):
         return json.loads(archive.read("audiolab.json"))
 
 
+def thirty_recordings(fsdd, settings):
+    """FSDD at the base model's rate and length, and the index of 30 recordings of 0, 1 and 2."""
+    from audiolab import datasets
+
+    recordings = datasets.load_fsdd(fsdd, sr=settings["sr"], duration=settings["duration"],
+                                    as_words=True, progress=False, download=False)
+    return recordings, np.flatnonzero(np.isin(recordings.labels, [0, 1, 2]))[:30]
+
+
 def test_five_clips_per_class_fine_tune_a_base_model(base_model, fsdd, tmp_path, capsys):
     from audiolab import models
     from audiolab.deploy import TFLitePredictor
@@ -113,14 +122,12 @@ def test_no_freeze_trains_every_layer_and_a_split_is_made_when_there_are_enough(
 def test_a_model_in_memory_is_copied_not_trained_in_place(base_model, fsdd):
     """Fine-tuning every layer of a (model, card) base leaves the caller's model as it was: a
     benchmark fine-tunes one base once per fold, and each fold must start from the same weights."""
-    from audiolab import datasets, models
+    from audiolab import models
     from audiolab.finetune import finetune_clips
 
     base, settings = models.load_model(base_model), card(base_model)
     before = [w.numpy().copy() for w in base.weights]
-    recordings = datasets.load_fsdd(fsdd, sr=settings["sr"], duration=settings["duration"],
-                                    as_words=True, progress=False, download=False)
-    index = np.flatnonzero(np.isin(recordings.labels, [0, 1, 2]))[:30]
+    recordings, index = thirty_recordings(fsdd, settings)
     result = finetune_clips(recordings.clips, recordings.labels, recordings.class_names,
                             {"train": index, "val": [], "test": []}, base=(base, settings),
                             sr=settings["sr"], epochs=2, freeze=False, log=lambda *a: None)
@@ -131,13 +138,11 @@ def test_a_model_in_memory_is_copied_not_trained_in_place(base_model, fsdd):
 @pytest.mark.parametrize("as_file", [True, False])
 def test_the_same_seed_fine_tunes_the_same_model(base_model, fsdd, as_file):
     """A benchmark or a lesson that fine-tunes twice with one seed gets the same weights twice."""
-    from audiolab import datasets, models
+    from audiolab import models
     from audiolab.finetune import finetune_clips
 
     settings = card(base_model)
-    recordings = datasets.load_fsdd(fsdd, sr=settings["sr"], duration=settings["duration"],
-                                    as_words=True, progress=False, download=False)
-    index = np.flatnonzero(np.isin(recordings.labels, [0, 1, 2]))[:30]
+    recordings, index = thirty_recordings(fsdd, settings)
     base = base_model if as_file else (models.load_model(base_model), settings)
     runs = []
     for _ in range(2):
