@@ -10,7 +10,9 @@
 - :func:`fit` compiles and trains with early stopping on the validation loss
   (best weights restored), a cosine learning-rate schedule and optional class
   weights, and returns the model with a tidy :class:`TrainingHistory`;
-  :func:`plot_history` draws it.
+  :func:`plot_history` draws it. With ``average_from`` it keeps instead the
+  mean of the weights over the training steps of the last epochs
+  (stochastic weight averaging).
 
 **Augmentation: precomputed epochs.** audiomentations runs in Python, about
 1 ms per one-second clip for the "light" recipe and 8 ms for "strong".
@@ -459,7 +461,14 @@ class TrainingHistory:
         ``val_accuracy`` (when there was validation data), ``lr`` and
         ``seconds`` of every epoch.
     best_epoch : int or None
-        The epoch whose weights were kept (lowest validation loss), from 1.
+        The epoch whose weights were kept (lowest validation loss), from 1;
+        None when the weights kept are an average (``averaged_from``).
+    averaged_from : int or None
+        The weights kept are the mean over every training step from this
+        epoch (from 1) to the last (see :func:`fit`'s ``average_from``).
+    averaged : dict
+        The averaged weights' ``val_loss`` and ``val_accuracy`` (empty
+        without averaging or validation data).
     stopped_early : bool
         True if early stopping ended the training before ``epochs``.
     seconds : float
@@ -468,6 +477,8 @@ class TrainingHistory:
 
     rows: list[dict[str, float]] = field(default_factory=list)
     best_epoch: int | None = None
+    averaged_from: int | None = None
+    averaged: dict[str, float] = field(default_factory=dict)
     stopped_early: bool = False
     seconds: float = 0.0
 
@@ -487,7 +498,7 @@ class TrainingHistory:
         return list(self.rows[0]) if self.rows else []
 
     def best(self) -> dict[str, float]:
-        """The row of the best epoch (the last one if there was no validation)."""
+        """The row of the best epoch (the last one without validation or with averaged weights)."""
         if not self.rows:
             raise ParameterError("the history is empty")
         return self.rows[(self.best_epoch or len(self.rows)) - 1]
@@ -505,6 +516,8 @@ class TrainingHistory:
 
     def __repr__(self) -> str:
         best = f", best epoch {self.best_epoch}" if self.best_epoch else ""
+        if self.averaged_from:
+            best = f", weights averaged over epochs {self.averaged_from}-{self.epochs}"
         stop = ", stopped early" if self.stopped_early else ""
         return f"TrainingHistory({self.epochs} epochs{best}{stop})"
 
@@ -525,6 +538,47 @@ class _EpochLog(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.seconds.append(time.perf_counter() - self._start)
+
+
+class _WeightAverage(keras.callbacks.Callback):
+    """At the end of training, set the weights to their mean over every step from an epoch on."""
+
+    def __init__(self, first_epoch: int) -> None:
+        super().__init__()
+        self.first_epoch = first_epoch  # counted from 0, as Keras counts
+        self.steps = 0
+        self._epoch = 0
+        self._sums: list[NDArray[np.float64]] = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._epoch < self.first_epoch:
+            return
+        weights = self.model.get_weights()
+        if not self._sums:
+            self._sums = [w.astype(np.float64) for w in weights]
+        else:
+            for total, w in zip(self._sums, weights, strict=True):
+                total += w
+        self.steps += 1
+
+    def on_train_end(self, logs=None):
+        if self.steps:
+            self.model.set_weights([(total / self.steps).astype(w.dtype) for total, w
+                                    in zip(self._sums, self.model.get_weights(), strict=True)])
+
+
+def _check_average_from(average_from: int | None, epochs: int) -> int | None:
+    """``average_from``: None, or an epoch from 1 to ``epochs``."""
+    if average_from is None:
+        return None
+    average_from = check_positive_int("average_from", average_from)
+    if average_from > epochs:
+        raise ParameterError(f"average_from must be an epoch from 1 to epochs ({epochs}), "
+                             f"got {average_from}")
+    return average_from
 
 
 def _steps(dataset, name: str) -> int:
@@ -555,6 +609,7 @@ def fit(
     seed: int | None = 0,
     verbose: int | str = 2,
     callbacks: Sequence[Any] = (),
+    average_from: int | None = None,
 ):
     """Compile and train a classifier with early stopping, a schedule and class weights.
 
@@ -567,6 +622,13 @@ def fit(
       improvement), then the weights of the best epoch are restored.
     - ``class_weight="balanced"`` weighs each class by ``n / (k * count)``
       (see :func:`class_weights`): a rare class counts as much as a common one.
+    - ``average_from=E``: every epoch trains, and the weights returned are the
+      mean of the weights after each training step of epochs ``E`` to the
+      last (stochastic weight averaging, Izmailov et al. 2018), not those of
+      the best epoch. The mean lies in a wider, flatter part of the loss
+      surface than any single step, which tends to hold better on data
+      unlike the training data (new voices). The batch-normalisation
+      statistics are averaged too.
 
     Parameters
     ----------
@@ -593,11 +655,14 @@ def fit(
         Keras's output: 1 a progress bar, 2 one line per epoch.
     callbacks : sequence of keras.callbacks.Callback
         More callbacks.
+    average_from : int or None
+        Keep the mean of the weights over the training steps from this epoch
+        (from 1) on; ``patience`` must then be None.
 
     Returns
     -------
     model : keras.Model
-        The same model, with the best epoch's weights.
+        The same model, with the best epoch's weights (or their average).
     history : TrainingHistory
 
     Raises
@@ -622,6 +687,10 @@ def fit(
     check_choice("schedule", schedule, ("cosine", "plateau", "constant"))
     if patience is not None:
         patience = check_positive_int("patience", patience)
+    average_from = _check_average_from(average_from, epochs)
+    if average_from is not None and patience is not None:
+        raise ParameterError(f"average_from={average_from} averages every epoch from it to "
+                             f"the last: give patience=None (no early stopping)")
     steps = _steps(train, "train")
     if validation is not None:
         _steps(validation, "validation")
@@ -644,9 +713,11 @@ def fit(
     monitor = "val_loss" if validation is not None else "loss"
     stopper = keras.callbacks.EarlyStopping(
         monitor=monitor, patience=patience if patience is not None else epochs + 1,
-        restore_best_weights=True)
+        restore_best_weights=average_from is None)
     log = _EpochLog()
     all_callbacks += [stopper, log, *callbacks]
+    if average_from is not None:
+        all_callbacks.append(_WeightAverage(average_from - 1))
     model.compile(optimizer=keras.optimizers.Adam(rate),
                   loss=keras.losses.SparseCategoricalCrossentropy(),
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
@@ -657,7 +728,14 @@ def fit(
                            shuffle=False)
     seconds = time.perf_counter() - start
     history = _tidy(result.history, log)
-    history.best_epoch = (stopper.best_epoch + 1) if len(history.rows) else None
+    if average_from is not None:
+        history.averaged_from = average_from
+        if validation is not None:
+            scores = model.evaluate(validation, verbose=0, return_dict=True)
+            history.averaged = {"val_loss": float(scores["loss"]),
+                                "val_accuracy": float(scores["accuracy"])}
+    elif len(history.rows):
+        history.best_epoch = stopper.best_epoch + 1
     history.stopped_early = len(history.rows) < epochs
     history.seconds = seconds
     return model, history

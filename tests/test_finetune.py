@@ -111,9 +111,12 @@ def test_no_freeze_trains_every_layer_and_a_split_is_made_when_there_are_enough(
     data = few_shot(fsdd, tmp_path / "more", shots=12, takes=range(12))
     out = tmp_path / "all.keras"
     status, stdout, err = run(["train", data, "--from", base_model, "--out", out,
-                               "--no-freeze", "--epochs", 2], capsys)
+                               "--no-freeze", "--epochs", 3, "--average-from", 2], capsys)
     assert status == 0, err
     assert "every layer trains" in stdout and "train/val/test" in stdout and "test accuracy" in stdout
+    assert "trained 3 epochs" in stdout and "weights averaged over epochs 2-3" in stdout
+    training = card(out)["training"]
+    assert training["averaged_from"] == 2 and training["best_epoch"] is None
     base, tuned = models.load_model(base_model), models.load_model(out)
     assert not all(np.array_equal(a.numpy(), b.numpy())
                    for a, b in zip(encoder_of(base).weights, encoder_of(tuned).weights, strict=True))
@@ -154,21 +157,22 @@ def test_the_same_seed_fine_tunes_the_same_model(base_model, fsdd, as_file):
     assert all(np.array_equal(a, b) for a, b in zip(*runs, strict=True))
 
 
-@pytest.mark.parametrize("extra, words", [
-    (["--model", "cnn"], "--model and --from"),
-    (["--sr", "8000"], "--sr and --from"),
-    (["--fmax", "4000"], "--fmax and --from"),
-    (["--augment", "strong", "--max-warp", "0"], "--max-warp and --from: fine-tuning adds no SpecAugment"),
-    (["--freeze"], None),
+@pytest.mark.parametrize("extra, words, with_from", [
+    (["--model", "cnn"], "--model and --from", True),
+    (["--sr", "8000"], "--sr and --from", True),
+    (["--fmax", "4000"], "--fmax and --from", True),
+    (["--augment", "strong", "--max-warp", "0"],
+     "--max-warp and --from: fine-tuning adds no SpecAugment", True),
+    (["--epochs", "2", "--average-from", "3"],
+     "--average-from must be an epoch from 1 to --epochs (2), got 3", True),
+    (["--no-freeze"], "--no-freeze is for fine-tuning with --from", False),
+    (["--average-from", "2"], "--average-from is for fine-tuning with --from", False),
 ])
-def test_from_refuses_bad_combinations_in_one_line(base_model, fsdd, tmp_path, capsys, extra, words):
+def test_from_refuses_bad_combinations_in_one_line(base_model, fsdd, tmp_path, capsys, extra, words,
+                                                   with_from):
     few = few_shot(fsdd, tmp_path / "few")
-    if words is None:  # --no-freeze needs --from
-        status, out, err = run(["train", few, "--out", tmp_path / "m.keras", "--no-freeze"], capsys)
-        words = "--no-freeze is for fine-tuning with --from"
-    else:
-        status, out, err = run(["train", few, "--from", base_model, "--out",
-                                tmp_path / "m.keras", *extra], capsys)
+    base = ["--from", base_model] if with_from else []
+    status, out, err = run(["train", few, *base, "--out", tmp_path / "m.keras", *extra], capsys)
     lines = err.strip().splitlines()
     assert status == 2 and len(lines) == 1 and words in lines[0] and not (tmp_path / "m.keras").exists()
 

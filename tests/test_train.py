@@ -237,10 +237,42 @@ def test_early_stopping_restores_the_best_weights():
     assert model.evaluate(wrong, verbose=0)[0] == pytest.approx(history.best()["val_loss"], rel=1e-4)
 
 
+def test_weight_averaging_keeps_the_mean_of_every_step_from_its_epoch():
+    """Stochastic weight averaging: the model returned holds the mean of the weights after each
+    training step of epochs 3 and 4, not the last step's nor the best epoch's."""
+    import keras
+
+    class EveryStep(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            steps.append((self.epoch, self.model.get_weights()))
+
+    steps = []
+    model, history = _tiny(epochs=4, learning_rate=1e-2, patience=None, average_from=3,
+                           callbacks=[EveryStep()])
+    averaged = [weights for epoch, weights in steps if epoch >= 2]
+    assert len(averaged) == len(steps) // 2
+    for i, kept in enumerate(model.get_weights()):
+        mean = np.mean([weights[i].astype(np.float64) for weights in averaged], axis=0)
+        np.testing.assert_allclose(kept, mean, rtol=1e-5, atol=1e-7)
+    assert not all(np.array_equal(a, b) for a, b in zip(model.get_weights(), averaged[-1],
+                                                        strict=True))
+    assert history.epochs == 4 and history.averaged_from == 3 and history.best_epoch is None
+    x, y = two_tones()
+    validation = train.make_dataset(x[1::2], y[1::2], sr=SR, settings=SETTINGS, duration=None)
+    assert history.averaged["val_accuracy"] == pytest.approx(
+        model.evaluate(validation, verbose=0, return_dict=True)["accuracy"])
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
         ({"epochs": 0}, "epochs"),
+        ({"average_from": 0}, "average_from must be"),
+        ({"epochs": 3, "average_from": 4, "patience": None}, r"from 1 to epochs \(3\), got 4"),
+        ({"average_from": 2}, "give patience=None"),
         ({"schedule": "linear"}, "schedule"),
         ({"class_weight": "auto"}, "class_weight"),
         ({"learning_rate": -1.0}, "learning_rate"),

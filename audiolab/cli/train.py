@@ -6,7 +6,8 @@
                             [--epochs N] [--seed S] [--sr HZ] [--fmax HZ]
                             [--augment none|light|strong [--max-warp FRACTION]]
                             [--skip-broken]
-    audiolab train DATA_DIR --from base|BASE.keras --out MODEL.keras [--no-freeze] [--epochs N] ...
+    audiolab train DATA_DIR --from base|BASE.keras --out MODEL.keras [--no-freeze] [--epochs N]
+                            [--average-from EPOCH] ...
     audiolab evaluate MODEL DATA_DIR [--split test|val|train|all] [--json] [--skip-broken]
 
 ``DATA_DIR`` is a class-per-folder dataset (see
@@ -67,6 +68,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--freeze", action=argparse.BooleanOptionalAction, default=True,
                        help="with --from: keep the base model's layers and train only the new "
                        "classifier (default), or (--no-freeze) train every layer")
+    train.add_argument("--average-from", type=positive_int("--average-from"), default=None,
+                       metavar="EPOCH",
+                       help="with --from: keep the mean of the weights over every training step "
+                       "from this epoch to the last (stochastic weight averaging; every epoch "
+                       "trains) instead of the best epoch's")
     train.add_argument("--out", metavar="MODEL.keras", required=True,
                        type=output_file("--out", ".keras", what="model file"),
                        help="where to save the model (must end in .keras; its folder must "
@@ -138,16 +144,23 @@ def _run_train(args: argparse.Namespace) -> int:
         if args.max_warp is not None:
             raise AudiolabError("--max-warp and --from: fine-tuning adds no SpecAugment, "
                                 "so there is no frequency warp to set")
+        epochs = args.epochs or FEW_SHOT_EPOCHS
+        if args.average_from is not None and args.average_from > epochs:
+            raise AudiolabError(f"--average-from must be an epoch from 1 to --epochs ({epochs}), "
+                                f"got {args.average_from}")
         result = finetune_folder(
             args.data_dir, base=args.base, out=args.out, freeze=args.freeze,
-            epochs=args.epochs or FEW_SHOT_EPOCHS, seed=args.seed, augment=args.augment,
-            skip_broken=args.skip_broken, verbose=verbose, log=log)
+            epochs=epochs, seed=args.seed, augment=args.augment,
+            average_from=args.average_from, skip_broken=args.skip_broken, verbose=verbose,
+            log=log)
     else:
         from ..features import SPEECH_FEATURES
         from ..validation import check_fmax
 
         if not args.freeze:
             raise AudiolabError("--no-freeze is for fine-tuning with --from")
+        if args.average_from is not None:
+            raise AudiolabError("--average-from is for fine-tuning with --from")
         sr = args.sr or 16000
         if args.fmax is not None:  # refused before TensorFlow loads
             check_fmax("fmax", args.fmax, sr, fmin=SPEECH_FEATURES["fmin"])
@@ -163,9 +176,11 @@ def _run_train(args: argparse.Namespace) -> int:
             skip_broken=args.skip_broken, verbose=verbose, log=log)
     history = result.history
     report = result.report
-    val_accuracy = history.best().get("val_accuracy")
+    val_accuracy = history.averaged.get("val_accuracy", history.best().get("val_accuracy"))
     print(f"trained {history.epochs} epochs in {history.seconds:.0f} s"
           + (f", best epoch {history.best_epoch}" if history.best_epoch else "")
+          + (f", weights averaged over epochs {history.averaged_from}-{history.epochs}"
+             if history.averaged_from else "")
           + (f" (validation accuracy {val_accuracy:.4f})" if val_accuracy is not None
              else " (no validation split)"))
     if report:
