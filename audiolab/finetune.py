@@ -36,13 +36,13 @@ from .modelfile import read_keras_card
 from .seeding import seeded
 from .train import (
     TrainResult,
-    _check_average_from,
     _check_output,
     _end_to_end_and_report,
     fit,
     make_dataset,
 )
 from .validation import (
+    check_average_from,
     check_bool,
     check_choice,
     check_nonnegative_int,
@@ -286,7 +286,7 @@ def finetune_clips(
     seed = check_nonnegative_int("seed", seed)
     learning_rate = check_positive("learning_rate", learning_rate)
     freeze = check_bool("freeze", freeze)
-    average_from = _check_average_from(average_from, epochs)
+    average_from = check_average_from(average_from, epochs)
     check_choice("augment", augment, ("none", "light", "strong"))
     if not 0 <= float(dropout) < 1:
         raise ParameterError(f"dropout must be in [0, 1), got {dropout!r}")
@@ -409,7 +409,7 @@ def finetune_folder(
     >>> result = finetune_folder("my_words", base="kws.keras", out="mine.keras")  # doctest: +SKIP
     """
     out = _check_output(out)
-    _check_average_from(average_from, epochs)
+    check_average_from(average_from, epochs)
     card = _base_card(base)
     sr, duration = int(card["sr"]), float(card["duration"])
     dataset, notes = load_folder_with_notes(data_dir, sr=sr, duration=duration,

@@ -58,6 +58,7 @@ from .features import SPEECH_FEATURES
 from .modelfile import FEATURE_KINDS, FORMAT_VERSION, KERAS_FORMAT
 from .seeding import reproducible, seeded
 from .validation import (
+    check_average_from,
     check_choice,
     check_fmax,
     check_max_warp,
@@ -570,17 +571,6 @@ class _WeightAverage(keras.callbacks.Callback):
                                     in zip(self._sums, self.model.get_weights(), strict=True)])
 
 
-def _check_average_from(average_from: int | None, epochs: int) -> int | None:
-    """``average_from``: None, or an epoch from 1 to ``epochs``."""
-    if average_from is None:
-        return None
-    average_from = check_positive_int("average_from", average_from)
-    if average_from > epochs:
-        raise ParameterError(f"average_from must be an epoch from 1 to epochs ({epochs}), "
-                             f"got {average_from}")
-    return average_from
-
-
 def _steps(dataset, name: str) -> int:
     steps = int(dataset.cardinality())
     if steps <= 0:
@@ -687,7 +677,7 @@ def fit(
     check_choice("schedule", schedule, ("cosine", "plateau", "constant"))
     if patience is not None:
         patience = check_positive_int("patience", patience)
-    average_from = _check_average_from(average_from, epochs)
+    average_from = check_average_from(average_from, epochs)
     if average_from is not None and patience is not None:
         raise ParameterError(f"average_from={average_from} averages every epoch from it to "
                              f"the last: give patience=None (no early stopping)")

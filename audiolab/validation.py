@@ -19,6 +19,7 @@ from .errors import ParameterError
 
 __all__ = [
     "valid_audio",
+    "check_average_from",
     "check_positive_int",
     "check_nonnegative_int",
     "check_positive",
@@ -167,6 +168,17 @@ def check_sr(name: str, value: Any, *, integer: bool = True) -> int | float:
             f"{name} must be at most {MAX_SR:,} Hz, got {value!r}"
         )
     return rate
+
+
+def check_average_from(average_from: Any, epochs: int) -> int | None:
+    """``average_from``: None, or an epoch from 1 to ``epochs`` (weight averaging of training)."""
+    if average_from is None:
+        return None
+    average_from = check_positive_int("average_from", average_from)
+    if average_from > epochs:
+        raise ParameterError(f"average_from must be an epoch from 1 to epochs ({epochs}), "
+                             f"got {average_from}")
+    return average_from
 
 
 def check_fmax(name: str, value: Any, sr: float, *, fmin: float = 0.0) -> float:

@@ -99,7 +99,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "(default: 0.12, formants up to 12%% higher or lower; 0: no warp)")
     train.add_argument("--skip-broken", action="store_true",
                        help="skip files that cannot be read instead of stopping")
-    train.set_defaults(func=_run_train, api_names={"fmax": "--fmax", "sr": "--sr"})
+    train.set_defaults(func=_run_train, api_names={"fmax": "--fmax", "sr": "--sr",
+                                                       "average_from": "--average-from",
+                                                       "epochs": "--epochs"})
 
     evaluate = subparsers.add_parser(
         "evaluate",
@@ -135,6 +137,7 @@ def _run_train(args: argparse.Namespace) -> int:
     verbose = 1 if sys.stdout.isatty() else 2  # a progress bar, or one line per epoch
     if args.base is not None:
         from ..finetune import FEW_SHOT_EPOCHS, finetune_folder
+        from ..validation import check_average_from
 
         given = [option for option, value in (("--model", args.model), ("--sr", args.sr),
                                               ("--fmax", args.fmax)) if value is not None]
@@ -145,9 +148,7 @@ def _run_train(args: argparse.Namespace) -> int:
             raise AudiolabError("--max-warp and --from: fine-tuning adds no SpecAugment, "
                                 "so there is no frequency warp to set")
         epochs = args.epochs or FEW_SHOT_EPOCHS
-        if args.average_from is not None and args.average_from > epochs:
-            raise AudiolabError(f"--average-from must be an epoch from 1 to --epochs ({epochs}), "
-                                f"got {args.average_from}")
+        check_average_from(args.average_from, epochs)  # before the data are read
         result = finetune_folder(
             args.data_dir, base=args.base, out=args.out, freeze=args.freeze,
             epochs=epochs, seed=args.seed, augment=args.augment,
