@@ -137,7 +137,6 @@ def _run_train(args: argparse.Namespace) -> int:
     verbose = 1 if sys.stdout.isatty() else 2  # a progress bar, or one line per epoch
     if args.base is not None:
         from ..finetune import FEW_SHOT_EPOCHS, finetune_folder
-        from ..validation import check_average_from
 
         given = [option for option, value in (("--model", args.model), ("--sr", args.sr),
                                               ("--fmax", args.fmax)) if value is not None]
@@ -148,7 +147,6 @@ def _run_train(args: argparse.Namespace) -> int:
             raise AudiolabError("--max-warp and --from: fine-tuning adds no SpecAugment, "
                                 "so there is no frequency warp to set")
         epochs = args.epochs or FEW_SHOT_EPOCHS
-        check_average_from(args.average_from, epochs)  # before the data are read
         result = finetune_folder(
             args.data_dir, base=args.base, out=args.out, freeze=args.freeze,
             epochs=epochs, seed=args.seed, augment=args.augment,
