@@ -239,6 +239,12 @@ def finetune_clips(
 ) -> TrainResult:
     """A new classifier on a trained model's embedding, trained on clips already split.
 
+    When ``class_names`` are the base model's own classes, in its order (more
+    recordings of the words it knows, from new voices), the classifier starts
+    from the base model's instead of at random: the features then move less
+    to fit it, and the model holds better on voices neither training nor
+    validation had (``bench/generalise.py``, row c).
+
     Parameters
     ----------
     clips, labels, class_names, parts, sr
@@ -314,10 +320,18 @@ def finetune_clips(
             x = keras.layers.Dropout(float(dropout), name="dropout")(x)
         outputs = keras.layers.Dense(len(class_names), activation="softmax", name="classifier")(x)
         network = keras.Model(inputs, outputs, name=f"{card.get('model', 'model')}_finetuned")
+    own_classes = [str(c) for c in class_names] == [str(c) for c in card["class_names"]]
+    if own_classes:
+        # A new, random classifier would pull the encoder's features to fit it while it
+        # learns; they then hold less well on voices the fine-tuning never heard.
+        network.get_layer("classifier").set_weights(
+            _feature_network(end_to_end).get_layer("classifier").get_weights())
     trainable = int(sum(np.prod(w.shape) for w in network.trainable_weights))
+    classifier = "the base model's own (the same classes)" if own_classes else "new"
     log(f"model: {card.get('model')} from {base_name}, {encoder.output_shape[-1]}-dimensional "
         f"embedding, {'encoder frozen' if freeze else 'every layer trains'}: {trainable:,} of "
-        f"{network.count_params():,} parameters train; augment: {augment}")
+        f"{network.count_params():,} parameters train; classifier: {classifier}; "
+        f"augment: {augment}")
 
     def dataset_of(index, training: bool):
         return make_dataset(clips[index], labels[index], sr=sr, duration=None,

@@ -24,7 +24,8 @@ strong augmentation without SpecAugment's frequency warp, mel bands up to
 4 kHz, 15 epochs; one model for all six
 speakers, also measured on all 3,000 recordings); (c) model (b), fine-tuned on the other five speakers'
 recordings mixed with 2,500 of (b)'s synthetic training clips (chosen at random, so that it does not
-forget the voices it learned from; every layer, strong augmentation, 15 epochs, keeping the mean
+forget the voices it learned from; every layer, starting from (b)'s own classifier of the ten
+digits, strong augmentation, 15 epochs, keeping the mean
 of the weights over the training steps of epochs 9-15 rather than the best epoch's:
 :func:`audiolab.finetune.finetune_clips` with ``freeze=False``, as ``audiolab train MIXED --from
 SYNTHETIC.keras --no-freeze --augment strong --epochs 15 --average-from 9`` does on a
@@ -36,6 +37,7 @@ speakers with its spread over seeds and the worst speaker.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -63,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --loso, the rows to compute: any of a, b, c (default: abc; "
                         "the synthetic-only model of (b) is trained whatever the rows: (c) starts "
                         "from it)")
+    parser.add_argument("--results", type=Path,
+                        help="with --loso, a JSON-lines file that each accuracy is appended to "
+                        "as it is measured; those it holds are not measured again, so a stopped "
+                        "run goes on where it stopped")
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
 
@@ -107,12 +113,35 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nMean over the test speakers: {np.mean(means):.3f}; worst: {min(means):.3f} "
           f"({rows[int(np.argmin(means))]['test speaker']})")
     if args.loso:
-        leave_one_speaker_out(fsdd, groups, speakers, seeds, rows=args.rows)
+        leave_one_speaker_out(fsdd, groups, speakers, seeds, rows=args.rows,
+                              results=args.results)
     return 0
 
 
-def leave_one_speaker_out(fsdd, groups, speakers, seeds: list[int], rows: str = "abc") -> None:
-    """Rows (a), (b) and (c) (those in ``rows``), per test speaker, for every seed; then their summary."""
+def measured(path: Path | None) -> dict[tuple[str, int, str], float]:
+    """The accuracies a results file of :func:`leave_one_speaker_out` holds: ``(row, seed, speaker)``."""
+    if path is None or not path.exists():
+        return {}
+    done = {}
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if line.strip():
+            try:
+                item = json.loads(line)
+                done[item["row"], int(item["seed"]), item["speaker"]] = float(item["accuracy"])
+            except (ValueError, KeyError, TypeError):
+                raise SystemExit(f"{path}, line {number}: not a result of this bench "
+                                 "(a JSON object with row, seed, speaker and accuracy)") from None
+    return done
+
+
+def leave_one_speaker_out(fsdd, groups, speakers, seeds: list[int], rows: str = "abc",
+                          results: Path | None = None) -> None:
+    """Rows (a), (b) and (c) (those in ``rows``), per test speaker, for every seed; then their summary.
+
+    With ``results``, each accuracy is appended to that JSON-lines file as soon as it is
+    measured, and those it holds already are not measured again: a stopped run goes on
+    where it stopped (each model is deterministic for its seed, so the figures are the same).
+    """
     from audiolab import datasets, train
     from audiolab.deploy import format_table
     from audiolab.evaluate import split_indices
@@ -125,6 +154,16 @@ def leave_one_speaker_out(fsdd, groups, speakers, seeds: list[int], rows: str = 
         to_model = np.array([names.index(n) for n in fsdd.class_names])
         return float(np.mean(predictor.predict(fsdd.clips[index]) == to_model[fsdd.labels[index]]))
 
+    done = measured(results)
+
+    def record(key: str, seed: int, speaker: str, value: float) -> float:
+        done[key, seed, speaker] = value
+        if results is not None:
+            with results.open("a") as file:
+                file.write(json.dumps({"row": key, "seed": seed, "speaker": speaker,
+                                       "accuracy": value}) + "\n")
+        return value
+
     quiet = {"log": lambda *a: None}
     keys = tuple(key for key in ("(a) FSDD CNN, other 5 speakers", "(b) synthetic only",
                                  "(c) synthetic, then other 5 speakers") if key[1] in rows)
@@ -134,35 +173,51 @@ def leave_one_speaker_out(fsdd, groups, speakers, seeds: list[int], rows: str = 
     engines = "-".join(sorted({v.split(":")[0] if ":" in v else "espeak" for v in voices}))
     print(f"(b) is trained on the voices of {engines.replace('-', ', ')}", flush=True)
     start = time.perf_counter()
+    b_key = "(b) synthetic only"
     for i, seed in enumerate(seeds):
-        folder = datasets.data_home() / f"bench-synthetic-1000-{engines}-clean-seed{seed}"
-        datasets.make_speech_dataset(folder, vocabulary="digits", per_class=1000, voices=voices,
-                                     noise_snr_db=None, seed=seed, n_jobs=2, progress=False)
-        synthetic = datasets.load_folder(folder, duration=1.0, progress=False)
-        parts, _ = split_indices(synthetic, seed=seed)
-        synthetic_only = train.train_clips(synthetic.clips, synthetic.labels, synthetic.class_names,
-                                           parts, sr=16000, model="cnn", epochs=15,
-                                           augment="strong", fmax=4000, max_warp=0.0,
-                                           seed=seed, **quiet)
-        everyone[i] = accuracy(synthetic_only, synthetic.class_names, np.arange(len(fsdd)))
-        # (c) starts from (b): its features see the digits in the same class order as FSDD's.
-        to_synthetic = np.array([synthetic.class_names.index(n) for n in fsdd.class_names])
+        needs_synthetic_only = (b_key, seed, "all") not in done or any(
+            (key, seed, speaker) not in done
+            for key in keys if key[1] in "bc" for speaker in speakers)
+        if not needs_synthetic_only:
+            everyone[i] = done[b_key, seed, "all"]
+        else:
+            folder = datasets.data_home() / f"bench-synthetic-1000-{engines}-clean-seed{seed}"
+            datasets.make_speech_dataset(folder, vocabulary="digits", per_class=1000,
+                                         voices=voices, noise_snr_db=None, seed=seed, n_jobs=2,
+                                         progress=False)
+            synthetic = datasets.load_folder(folder, duration=1.0, progress=False)
+            parts, _ = split_indices(synthetic, seed=seed)
+            synthetic_only = train.train_clips(synthetic.clips, synthetic.labels,
+                                               synthetic.class_names, parts, sr=16000,
+                                               model="cnn", epochs=15, augment="strong",
+                                               fmax=4000, max_warp=0.0, seed=seed, **quiet)
+            everyone[i] = (done[b_key, seed, "all"] if (b_key, seed, "all") in done
+                           else record(b_key, seed, "all", accuracy(
+                               synthetic_only, synthetic.class_names, np.arange(len(fsdd)))))
         for k, test_speaker in enumerate(speakers):
             test = np.flatnonzero(groups == test_speaker)
             others = np.flatnonzero(groups != test_speaker)
             val = np.random.default_rng([seed, k]).choice(others, len(others) // 10, replace=False)
             fold = {"train": np.setdiff1d(others, val), "val": val, "test": []}
             for key in keys:
+                if (key, seed, test_speaker) in done:
+                    scores[key][i, k] = done[key, seed, test_speaker]
+                    continue
                 if key.startswith("(a)"):
                     fsdd_cnn = train.train_clips(fsdd.clips, fsdd.labels, fsdd.class_names, fold,
                                                  sr=16000, model="cnn", epochs=15,
                                                  augment="light", seed=seed, **quiet)
-                    scores[key][i, k] = accuracy(fsdd_cnn, fsdd.class_names, test)
+                    scores[key][i, k] = record(key, seed, test_speaker,
+                                               accuracy(fsdd_cnn, fsdd.class_names, test))
                 elif key.startswith("(b)"):
-                    scores[key][i, k] = accuracy(synthetic_only, synthetic.class_names, test)
+                    scores[key][i, k] = record(key, seed, test_speaker, accuracy(
+                        synthetic_only, synthetic.class_names, test))
                 else:
                     # The five speakers' recordings and, so that the fine-tuning does not
                     # forget the voices it learned from, 2,500 of (b)'s synthetic clips.
+                    # (c) starts from (b): it sees the digits in (b)'s class order.
+                    to_synthetic = np.array([synthetic.class_names.index(n)
+                                             for n in fsdd.class_names])
                     rehearsed = np.random.default_rng([seed, k, 7]).choice(
                         parts["train"], REHEARSED_CLIPS, replace=False)
                     mixed = np.concatenate([fsdd.clips, synthetic.clips[rehearsed]])
@@ -175,7 +230,8 @@ def leave_one_speaker_out(fsdd, groups, speakers, seeds: list[int], rows: str = 
                                           sr=16000, epochs=15, freeze=False, learning_rate=1e-2,
                                           augment="strong", average_from=AVERAGE_FROM,
                                           seed=seed, **quiet)
-                    scores[key][i, k] = accuracy(both, synthetic.class_names, test)
+                    scores[key][i, k] = record(key, seed, test_speaker,
+                                               accuracy(both, synthetic.class_names, test))
         print(f"seed {seed}: " + "; ".join(f"{key[:3]} mean {scores[key][i].mean():.3f}, worst "
                                           f"{scores[key][i].min():.3f}" for key in keys)
               + f"; (b) on all {len(fsdd):,}: {everyone[i]:.3f} "

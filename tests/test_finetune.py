@@ -157,6 +157,31 @@ def test_the_same_seed_fine_tunes_the_same_model(base_model, fsdd, as_file):
     assert all(np.array_equal(a, b) for a, b in zip(*runs, strict=True))
 
 
+def test_fine_tuning_a_model_on_its_own_classes_starts_from_its_own_classifier(base_model, fsdd):
+    """More recordings of the words a model knows start from what it knows: with the encoder
+    frozen and a negligible learning rate, the model answers as the base model did; with the
+    same words in another order, the classifier is a new one (and the log says which)."""
+    from audiolab import models
+    from audiolab.finetune import finetune_clips
+
+    settings = card(base_model)
+    recordings, _ = thirty_recordings(fsdd, settings)
+    own = np.flatnonzero(recordings.labels >= 3)[::10]  # digits 3-9: the base model's classes
+    clips, labels = recordings.clips[own], recordings.labels[own] - 3
+    names = settings["class_names"]
+    assert names == [str(d) for d in range(3, 10)]
+    expected = models.load_model(base_model).predict(clips, verbose=0)
+    for order, start in ((names, "classifier: the base model's own"), (names[::-1], "classifier: new")):
+        lines = []
+        result = finetune_clips(clips, labels, order, {"train": np.arange(len(clips)), "val": [],
+                                                       "test": []},
+                                base=base_model, sr=settings["sr"], epochs=1, learning_rate=1e-9,
+                                log=lines.append)
+        assert any(start in line for line in lines), lines
+        if order == names:
+            np.testing.assert_allclose(result.model.predict(clips, verbose=0), expected, atol=1e-4)
+
+
 @pytest.mark.parametrize("extra, words, with_from", [
     (["--model", "cnn"], "--model and --from", True),
     (["--sr", "8000"], "--sr and --from", True),
