@@ -187,6 +187,8 @@ def leave_one_speaker_out(fsdd, groups, speakers, seeds: list[int], rows: str = 
                                          progress=False)
             synthetic = datasets.load_folder(folder, duration=1.0, progress=False)
             parts, _ = split_indices(synthetic, seed=seed)
+            # (c) starts from (b): it sees the digits in (b)'s class order.
+            to_synthetic = np.array([synthetic.class_names.index(n) for n in fsdd.class_names])
             synthetic_only = train.train_clips(synthetic.clips, synthetic.labels,
                                                synthetic.class_names, parts, sr=16000,
                                                model="cnn", epochs=15, augment="strong",
@@ -215,9 +217,6 @@ def leave_one_speaker_out(fsdd, groups, speakers, seeds: list[int], rows: str = 
                 else:
                     # The five speakers' recordings and, so that the fine-tuning does not
                     # forget the voices it learned from, 2,500 of (b)'s synthetic clips.
-                    # (c) starts from (b): it sees the digits in (b)'s class order.
-                    to_synthetic = np.array([synthetic.class_names.index(n)
-                                             for n in fsdd.class_names])
                     rehearsed = np.random.default_rng([seed, k, 7]).choice(
                         parts["train"], REHEARSED_CLIPS, replace=False)
                     mixed = np.concatenate([fsdd.clips, synthetic.clips[rehearsed]])
