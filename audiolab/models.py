@@ -824,8 +824,12 @@ def build_dscnn(
     costs ``9 c**2`` weights; the separable block ``9 c + c**2``, about 7
     times fewer for 40 channels. The defaults give about 11,000 parameters
     for 40 x 101 log-mel features and 12 classes: an int8 ``.tflite`` file
-    of about 31 KB (:func:`audiolab.deploy.to_tflite`), under 0.1 ms per
-    clip on a laptop core, against about 60 KB for :func:`build_cnn`.
+    of about 31 KB (:func:`audiolab.deploy.to_tflite`), against about 60 KB
+    for :func:`build_cnn`. Its int8 latency depends on the processor: about
+    0.1 ms per clip on one core of some, 0.5 ms on an AMD EPYC AVX2 core
+    (where its float32 version takes 0.09 ms), nearly all of it in the first
+    convolution, whose single input channel LiteRT's int8 kernels handle
+    slowly there.
 
     Parameters
     ----------
