@@ -330,7 +330,7 @@ def words_alone(classifier, y: np.ndarray, truth: list[dict]) -> dict[str, float
 
     n, names = classifier.n_samples, classifier.class_names
     words = [e for e in truth if e["label"] != SILENCE_CLASS]
-    centres = [int(round((e["start"] + e["end"]) / 2 * 16000)) for e in words]
+    centres = [int(round((e["start"] + e["end"]) / 2 * classifier.sr)) for e in words]
     padded = np.pad(y, n)
     windows = np.stack([padded[c + n - n // 2 : c + n - n // 2 + n] for c in centres])
     said = [names[i] for i in classifier.predict_proba(windows).argmax(1)]
