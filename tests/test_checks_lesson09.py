@@ -169,4 +169,3 @@ def test_q4_solution_passes_with_a_margin():
     result = checks.q4.run(train_digit_transformer)
     assert result.correct, str(result)
     assert checks.q4.accuracy >= checks.q4.target + 0.05, str(result)
-    assert checks.q4.seconds < checks.q4.time_limit / 2, str(result)
