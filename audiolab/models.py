@@ -829,7 +829,7 @@ def build_dscnn(
     a single input channel, which LiteRT's int8 kernels handle slowly on
     some processors: on an AMD EPYC AVX2 core a 5 x 7 kernel made the int8
     model take 0.5 ms per clip, nearly all of it in that layer, and 3 x 3
-    takes about 0.15 ms, with the same accuracy on FSDD.
+    takes about 0.15 ms, with about the same accuracy on FSDD.
 
     Parameters
     ----------
