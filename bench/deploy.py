@@ -34,7 +34,9 @@ and ``_silence_`` are wrong answers), and the int8 model's
 :func:`audiolab.evaluate.detection_curve` on a ``--scene-minutes`` scene of
 :func:`audiolab.datasets.make_scene` (10 minutes, made with the same seed):
 recall and false alarms per minute at thresholds 0.30-0.95 and the best
-recall within 0.5 and within 1 false alarm per minute; and the scene's words
+recall within 0.5 and within 1 false alarm per minute, and what the false
+alarms at thresholds 0.5 and 0.9 were heard in
+(:func:`audiolab.evaluate.false_alarm_sources`); and the scene's words
 classified one by one, each in a window centred on it (the share of keywords
 named right and of other words rejected: the model's own errors, whatever the
 detector's settings). One row per seed, their
@@ -235,6 +237,12 @@ def keyword_spotter(args: argparse.Namespace) -> list[tuple[str, bool]]:
           "(keywords named right; other words given _unknown_ or _silence_): how well the model "
           "itself tells the words apart, whatever the detector's settings.")
 
+    print("\nThe false alarms on the scene at thresholds 0.5 and 0.9, by what they were heard in "
+          "(evaluate.false_alarm_sources: the scene's event each overlaps most):\n")
+    sources = [{"seed": run["seed"], "threshold": threshold, **counts}
+               for run in runs for threshold, counts in run["sources"].items()]
+    print(deploy.format_table(sources, columns=list(sources[0]), digits=3))
+
     curves = [run["curve"] for run in runs]
     averaged = [{"threshold": t, "recall (mean over seeds)": round(float(np.mean(
                      [c.recall[i] for c in curves])), 3),
@@ -291,7 +299,11 @@ def spotter_once(args: argparse.Namespace, seed: int, voices, fsdd) -> dict:
         y, _ = io.load(scene.audio, sr=16000)
         truth = evaluate.read_truth(scene.truth)
     detector = deploy.StreamingDetector(int8, hop=0.1, smoothing=5, min_rms=0.005)
-    curve = evaluate.detection_curve(detector, y, truth)
+    stream = detector.process(y)
+    curve = evaluate.detection_curve(detector, stream, truth)
+    sources = {threshold: evaluate.false_alarm_sources(
+                   detector.replay(stream.times, stream.posteriors, threshold=threshold), truth)
+               for threshold in (0.5, 0.9)}
     alone = words_alone(int8, y, truth)
     at_half = curve.scores[curve.thresholds.index(0.5)]
 
@@ -314,7 +326,7 @@ def spotter_once(args: argparse.Namespace, seed: int, voices, fsdd) -> dict:
             "best recall within 1 FA/min": best_recall(1.0),
             "keywords right alone %": alone["keywords"],
             "other words rejected alone %": alone["others"],
-            "trained in s": round(trained)}
+            "trained in s": round(trained), "sources": sources}
 
 
 def words_alone(classifier, y: np.ndarray, truth: list[dict]) -> dict[str, float]:

@@ -223,6 +223,30 @@ def test_two_detections_of_one_event_and_background_labels():
     assert math.isnan(nothing.recall) and nothing.n_events == 0
 
 
+def test_false_alarm_sources_say_what_each_false_alarm_was_heard_in():
+    truth = [*TRUTH, event(6.0, 6.5, "_unknown_"), event(12.0, 12.5, "no")]
+    found = [event(0.7, 1.6, "yes"),    # hit: not a false alarm
+             event(1.8, 2.2, "yes"),    # "yes" at 1.0-1.5 again
+             event(4.1, 4.4, "yes"),    # "no" said: misheard
+             event(5.9, 6.6, "no"),     # an other word
+             event(9.1, 9.7, "yes"),    # over the _silence_ burst (the "yes" at 8.4 is too far)
+             event(20.0, 20.5, "no"),   # nothing near: background
+             event(11.4, 12.1, "yes")]  # overlaps "no" most, though within tolerance of nothing else
+    sources = evaluate.false_alarm_sources(found, truth)
+    assert list(sources) == list(evaluate.FALSE_ALARM_SOURCES)
+    assert sources == {"other word": 1, "other keyword": 2, "repeat": 1, "background": 2}
+    assert sum(sources.values()) == detection_scores(found, truth, duration=60).false_alarms
+    # the matching is detection_scores': a wider tolerance turns the burst's "yes" into a hit
+    wide = evaluate.false_alarm_sources(found, truth, tolerance=0.8)
+    assert sum(wide.values()) == detection_scores(found, truth, duration=60, tolerance=0.8).false_alarms
+    assert wide["background"] == 1
+    assert evaluate.false_alarm_sources([], truth) == dict.fromkeys(evaluate.FALSE_ALARM_SOURCES, 0)
+    with pytest.raises(ParameterError, match="tolerance"):
+        evaluate.false_alarm_sources(found, truth, tolerance=-0.1)
+    with pytest.raises(ParameterError, match=r"truth\[0\] ends"):
+        evaluate.false_alarm_sources(found, [event(2, 1, "_unknown_")])
+
+
 @pytest.mark.parametrize(("detections", "truth", "options", "words"), [
     ([], TRUTH, {"duration": 0}, "duration must be positive"),
     ([], TRUTH, {"duration": float("nan")}, "duration"),
@@ -343,12 +367,17 @@ def test_stream_scores_against_a_truth_file(tmp_path, monkeypatch, capsys):
     answer = json.loads(capsys.readouterr().out)
     assert answer["scores"]["recall"] == 1.0 and answer["scores"]["false_alarms"] == 1
     assert answer["scores"]["threshold"] == 0.5
+    # the false "b" overlaps the first "a": a misheard keyword
+    assert answer["scores"]["false_alarm_sources"] == {"other word": 0, "other keyword": 1,
+                                                       "repeat": 0, "background": 0}
     # 1 false alarm in 1.3 s is far above 0.5 a minute: only thresholds that drop "b" keep to it
     assert answer["best_threshold"] == 0.75
     classifier.k = 0
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert "recall 1.000 (2 of 2), 1 false alarms" in text and "at threshold 0.5" in text
+    assert ("the false alarms were heard in: other words 0, other keywords (misheard) 1, "
+            "keywords found again 0, background 0") in text
     assert "best threshold within 0.5 false alarms per minute: 0.75 (recall 0.500" in text
     bad = tmp_path / "bad.csv"
     bad.write_text("begin,end,label\n1,2,a\n")

@@ -116,8 +116,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "one with the higher score")
     stream.add_argument("--truth", type=existing_file("truth file"), metavar="CSV",
                         help="the true events (start,end,label, as audiolab data scene writes "
-                        "them): also print recall and false alarms per minute, and the "
-                        "threshold with the best recall at 0.5 false alarms per minute or fewer")
+                        "them): also print recall and false alarms per minute, what the false alarms "
+                        "were heard in (other words, misheard keywords, keywords found again, "
+                        "background), and the threshold with the best recall at 0.5 false alarms "
+                        "per minute or fewer")
     stream.add_argument("--json", action="store_true",
                         help="print one JSON object: detections with start, end, label, score "
                         "(and with --truth, the scores)")
@@ -235,7 +237,12 @@ def _check_stream(predictor, file: str, hop: float) -> None:
 
 def _run_stream(args: argparse.Namespace) -> int:
     from ..deploy import StreamingDetector
-    from ..evaluate.detection import detection_curve, detection_scores, read_truth
+    from ..evaluate.detection import (
+        detection_curve,
+        detection_scores,
+        false_alarm_sources,
+        read_truth,
+    )
     from ..io import load
 
     truth = read_truth(args.truth) if args.truth else None  # a bad file fails before the work
@@ -246,9 +253,10 @@ def _run_stream(args: argparse.Namespace) -> int:
                                  smoothing=args.smoothing, refractory=args.refractory,
                                  suppress_overlaps=args.suppress_overlaps)
     result = detector.process(y)
-    scores = best = None
+    scores = best = sources = None
     if truth is not None:
         scores = detection_scores(result.detections, truth, duration=result.duration)
+        sources = false_alarm_sources(result.detections, truth)
         best = detection_curve(detector, result, truth).best(max_false_alarms_per_minute=0.5)
     if args.json:
         answer = {"model": str(args.model), "file": str(args.file),
@@ -256,7 +264,8 @@ def _run_stream(args: argparse.Namespace) -> int:
                   "real_time_factor": round(result.real_time_factor, 1),
                   "detections": result.detections}
         if scores is not None:
-            answer["scores"] = {**dataclasses.asdict(scores), "threshold": args.threshold}
+            answer["scores"] = {**dataclasses.asdict(scores), "threshold": args.threshold,
+                                "false_alarm_sources": sources}
             answer["best_threshold"] = best[0] if best else None
         print(json.dumps(answer))
         return 0
@@ -268,12 +277,20 @@ def _run_stream(args: argparse.Namespace) -> int:
         print(f"{d['start']:8.2f} - {d['end']:8.2f} s  {d['label']}  ({d['score']:.2f})")
     if scores is not None:
         print(f"against {one_line(args.truth)}: {_scores_text(scores)} at threshold {args.threshold:g}")
+        if scores.false_alarms:
+            print("the false alarms were heard in: " + ", ".join(
+                f"{_SOURCE_WORDS[source]} {n}" for source, n in sources.items()))
         if best is None:
             print("no threshold from 0.30 to 0.95 keeps to 0.5 false alarms per minute")
         else:
             print(f"best threshold within 0.5 false alarms per minute: {best[0]:g} "
                   f"({_scores_text(best[1])})")
     return 0
+
+
+#: How the text output names each source of :func:`~audiolab.evaluate.false_alarm_sources`.
+_SOURCE_WORDS = {"other word": "other words", "other keyword": "other keywords (misheard)",
+                 "repeat": "keywords found again", "background": "background"}
 
 
 def _scores_text(scores) -> str:

@@ -7,6 +7,7 @@
   (lessons 07-08 and the ``audiolab evaluate`` command).
 - :mod:`audiolab.evaluate.detection`: :func:`detection_scores` (recall and
   false alarms per minute of a detector, a :class:`DetectionScores`),
+  :func:`false_alarm_sources` (what each false alarm was heard in),
   :func:`read_truth`, :func:`detection_curve` and
   :func:`plot_detection_curve` (over the threshold; lesson 12).
 - :mod:`audiolab.evaluate.analysis`: confusion-matrix plots, ROC and PR
@@ -35,10 +36,12 @@ from .analysis import (
     threshold_for,
 )
 from .detection import (
+    FALSE_ALARM_SOURCES,
     DetectionCurve,
     DetectionScores,
     detection_curve,
     detection_scores,
+    false_alarm_sources,
     plot_detection_curve,
     read_truth,
 )
@@ -76,6 +79,8 @@ __all__ = [
     "misclassified",
     "DetectionScores",
     "detection_scores",
+    "false_alarm_sources",
+    "FALSE_ALARM_SOURCES",
     "read_truth",
     "DetectionCurve",
     "detection_curve",

@@ -4,6 +4,8 @@
   events of a recording (which :func:`read_truth` reads from a CSV file, as
   :func:`audiolab.datasets.make_scene` writes it): hits, misses, false alarms,
   recall, false alarms per minute and per hour, as :class:`DetectionScores`.
+- :func:`false_alarm_sources` says what each false alarm was heard in: another
+  word, another keyword, a keyword found twice, or background.
 - :func:`detection_curve` does that at many thresholds from one pass of the
   detector (a :class:`DetectionCurve`, the keyword spotter's trade-off between
   recall and false alarms); :meth:`DetectionCurve.best` picks the threshold
@@ -26,8 +28,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..errors import AudiolabError, ParameterError
 
-__all__ = ["DetectionScores", "detection_scores", "read_truth", "DetectionCurve",
-           "detection_curve", "plot_detection_curve"]
+__all__ = ["DetectionScores", "detection_scores", "false_alarm_sources", "FALSE_ALARM_SOURCES",
+           "read_truth", "DetectionCurve", "detection_curve", "plot_detection_curve"]
 
 #: Thresholds :func:`detection_curve` tries unless told otherwise.
 DEFAULT_THRESHOLDS = tuple(round(0.3 + 0.05 * i, 2) for i in range(14))  # 0.30 ... 0.95
@@ -61,8 +63,12 @@ class DetectionScores:
     duration: float
 
 
-def _events(name: str, items: Any) -> list[tuple[float, float, str]]:
-    """``(start, end, label)`` of each mapping in ``items``, background labels left out."""
+#: What :func:`false_alarm_sources` tells apart, in the order it returns them.
+FALSE_ALARM_SOURCES = ("other word", "other keyword", "repeat", "background")
+
+
+def _events(name: str, items: Any, *, background: bool = False) -> list[tuple[float, float, str]]:
+    """``(start, end, label)`` of each mapping in ``items``; background labels left out unless asked."""
     from ..modelfile import is_background_class
     from ..validation import check_finite
 
@@ -81,9 +87,26 @@ def _events(name: str, items: Any) -> list[tuple[float, float, str]]:
         if end < start:
             raise ParameterError(f"{name}[{i}] ends ({end:g} s) before it starts ({start:g} s)")
         label = str(item["label"])
-        if not is_background_class(label):
+        if background or not is_background_class(label):
             events.append((start, end, label))
     return events
+
+
+def _matches(found: list[tuple[float, float, str]], events: list[tuple[float, float, str]],
+             tolerance: float) -> list[int | None]:
+    """For each detection (sorted by start), the index of the event it hits, or None (greedy by time)."""
+    matched = [False] * len(events)
+    hits: list[int | None] = []
+    for start, end, label in found:
+        hit = None
+        for i, (t0, t1, true_label) in enumerate(events):
+            if (not matched[i] and true_label == label
+                    and start <= t1 + tolerance and end >= t0 - tolerance):
+                matched[i] = True
+                hit = i
+                break
+        hits.append(hit)
+    return hits
 
 
 def detection_scores(detections: Sequence[Any], truth: Sequence[Any], *, duration: float,
@@ -149,15 +172,7 @@ def detection_scores(detections: Sequence[Any], truth: Sequence[Any], *, duratio
     tolerance = check_nonnegative("tolerance", tolerance)
     found = sorted(_events("detections", detections))
     events = sorted(_events("truth", truth))
-    matched = [False] * len(events)
-    hits = 0
-    for start, end, label in found:
-        for i, (t0, t1, true_label) in enumerate(events):
-            if (not matched[i] and true_label == label
-                    and start <= t1 + tolerance and end >= t0 - tolerance):
-                matched[i] = True
-                hits += 1
-                break
+    hits = sum(hit is not None for hit in _matches(found, events, tolerance))
     false_alarms = len(found) - hits
     return DetectionScores(
         hits=hits, misses=len(events) - hits, false_alarms=false_alarms,
@@ -166,6 +181,88 @@ def detection_scores(detections: Sequence[Any], truth: Sequence[Any], *, duratio
         false_alarms_per_hour=false_alarms / duration * 3600,
         n_events=len(events), duration=duration,
     )
+
+
+def false_alarm_sources(detections: Sequence[Any], truth: Sequence[Any], *,
+                        tolerance: float = 0.5) -> dict[str, int]:
+    """What a detector's false alarms were heard in: the truth event each one overlaps most.
+
+    The false alarms are those of :func:`detection_scores` (the same
+    matching, the same ``tolerance``). Each is put down to the true event its
+    interval overlaps most, background events included (the share of the
+    overlap decides; without any overlap, the nearest event within
+    ``tolerance``):
+
+    - ``"other word"``: an ``_unknown_`` event, a word that is not a keyword;
+    - ``"other keyword"``: a keyword event of another label (the keyword
+      was misheard);
+    - ``"repeat"``: a keyword event of the same label, already found (one
+      word detected twice);
+    - ``"background"``: a ``_silence_`` event or another background label,
+      or no event at all (noise, clicks, breath, silence).
+
+    A spotter that fires on other words needs more of them in its
+    ``_unknown_`` class; one that mishears keywords, more voices or
+    augmentation; repeats are what ``refractory`` removes.
+
+    Parameters
+    ----------
+    detections, truth : sequence of mapping
+        As for :func:`detection_scores`; here the truth's background events
+        count too.
+    tolerance : float
+        Seconds by which each true event is widened on both sides.
+
+    Returns
+    -------
+    dict of str to int
+        The number of false alarms of each source, with the keys of
+        :data:`FALSE_ALARM_SOURCES` in that order (they add up to
+        ``detection_scores(...).false_alarms``).
+
+    Raises
+    ------
+    ParameterError
+        As :func:`detection_scores`.
+
+    Examples
+    --------
+    >>> truth = [{"start": 1.0, "end": 1.5, "label": "yes"},
+    ...          {"start": 3.0, "end": 3.6, "label": "_unknown_"}]
+    >>> found = [{"start": 0.8, "end": 1.9, "label": "yes"},
+    ...          {"start": 1.9, "end": 2.4, "label": "yes"},
+    ...          {"start": 2.9, "end": 3.7, "label": "no"}]
+    >>> false_alarm_sources(found, truth)
+    {'other word': 1, 'other keyword': 0, 'repeat': 1, 'background': 0}
+
+    Taught in lesson 12 (deployment: a keyword spotter's recall and false alarms).
+    """
+    from ..datasets.speech import UNKNOWN_CLASS
+    from ..modelfile import is_background_class
+    from ..validation import check_nonnegative
+
+    tolerance = check_nonnegative("tolerance", tolerance)
+    found = sorted(_events("detections", detections))
+    everything = _events("truth", truth, background=True)
+    keywords = sorted(e for e in everything if not is_background_class(e[2]))
+    sources = dict.fromkeys(FALSE_ALARM_SOURCES, 0)
+    for (start, end, label), hit in zip(found, _matches(found, keywords, tolerance), strict=True):
+        if hit is not None:
+            continue
+        near = [(min(end, t1) - max(start, t0), t0, t1, true_label)
+                for t0, t1, true_label in everything
+                if start <= t1 + tolerance and end >= t0 - tolerance]
+        if not near:
+            sources["background"] += 1
+            continue
+        _, _, _, heard = max(near, key=lambda e: (e[0], -e[1]))
+        if heard == UNKNOWN_CLASS:
+            sources["other word"] += 1
+        elif is_background_class(heard):
+            sources["background"] += 1
+        else:
+            sources["repeat" if heard == label else "other keyword"] += 1
+    return sources
 
 
 def read_truth(path: str | os.PathLike) -> list[dict[str, Any]]:
