@@ -201,9 +201,10 @@ def false_alarm_sources(detections: Sequence[Any], truth: Sequence[Any], *,
     - ``"background"``: a ``_silence_`` event or another background label,
       or no event at all (noise, clicks, breath, silence).
 
-    A spotter that fires on other words needs more of them in its
-    ``_unknown_`` class; one that mishears keywords, more voices or
-    augmentation; repeats are what ``refractory`` removes.
+    Each source has its own remedy: other words call for more of them, said
+    by more voices, in the ``_unknown_`` class; misheard keywords for more
+    voices or augmentation; repeats for a ``refractory`` time
+    (:class:`~audiolab.deploy.StreamingDetector`).
 
     Parameters
     ----------
@@ -249,14 +250,14 @@ def false_alarm_sources(detections: Sequence[Any], truth: Sequence[Any], *,
     for (start, end, label), hit in zip(found, _matches(found, keywords, tolerance), strict=True):
         if hit is not None:
             continue
-        near = [(min(end, t1) - max(start, t0), t0, t1, true_label)
+        # overlap in seconds (negative: the gap to an event within tolerance); ties to the earlier
+        near = [(min(end, t1) - max(start, t0), -t0, true_label)
                 for t0, t1, true_label in everything
                 if start <= t1 + tolerance and end >= t0 - tolerance]
-        if not near:
+        heard = max(near)[2] if near else None
+        if heard is None:
             sources["background"] += 1
-            continue
-        _, _, _, heard = max(near, key=lambda e: (e[0], -e[1]))
-        if heard == UNKNOWN_CLASS:
+        elif heard == UNKNOWN_CLASS:
             sources["other word"] += 1
         elif is_background_class(heard):
             sources["background"] += 1
