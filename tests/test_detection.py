@@ -228,10 +228,10 @@ def test_false_alarm_sources_say_what_each_false_alarm_was_heard_in():
     found = [event(0.7, 1.6, "yes"),    # hit: not a false alarm
              event(1.8, 2.2, "yes"),    # "yes" at 1.0-1.5 again
              event(4.1, 4.4, "yes"),    # "no" said: misheard
-             event(5.9, 6.6, "no"),     # an other word
+             event(5.9, 6.6, "no"),     # another word
              event(9.1, 9.7, "yes"),    # over the _silence_ burst (the "yes" at 8.4 is too far)
              event(20.0, 20.5, "no"),   # nothing near: background
-             event(11.4, 12.1, "yes")]  # overlaps "no" most, though within tolerance of nothing else
+             event(11.4, 12.1, "yes")]  # reaches into the "no" at 12.0-12.5: misheard
     sources = evaluate.false_alarm_sources(found, truth)
     assert list(sources) == list(evaluate.FALSE_ALARM_SOURCES)
     assert sources == {"other word": 1, "other keyword": 2, "repeat": 1, "background": 2}
