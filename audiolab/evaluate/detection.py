@@ -255,11 +255,9 @@ def false_alarm_sources(detections: Sequence[Any], truth: Sequence[Any], *,
                 for t0, t1, true_label in everything
                 if start <= t1 + tolerance and end >= t0 - tolerance]
         heard = max(near)[2] if near else None
-        if heard is None:
-            sources["background"] += 1
-        elif heard == UNKNOWN_CLASS:
+        if heard == UNKNOWN_CLASS:
             sources["other word"] += 1
-        elif is_background_class(heard):
+        elif heard is None or is_background_class(heard):
             sources["background"] += 1
         else:
             sources["repeat" if heard == label else "other keyword"] += 1
