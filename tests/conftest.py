@@ -15,6 +15,8 @@ import pytest
 from datasets_fixtures import fsdd_path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# The kernels the command and the lessons ask for, whether or not a test has run main() first.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 # Session fixtures that take 10 s or more to build: a test that uses one is slow too.
 SLOW_FIXTURES = frozenset({"site", "words_model", "base_model"})

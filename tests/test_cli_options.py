@@ -125,6 +125,16 @@ def test_main_silences_tensorflow_unless_told_otherwise(monkeypatch, capsys):
     capsys.readouterr()
 
 
+def test_main_asks_for_onednn_kernels_unless_told_otherwise(monkeypatch, capsys):
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    assert main(["data"]) == 2
+    assert __import__("os").environ["TF_ENABLE_ONEDNN_OPTS"] == "1"
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    assert main(["data"]) == 2
+    assert __import__("os").environ["TF_ENABLE_ONEDNN_OPTS"] == "0"
+    capsys.readouterr()
+
+
 def test_help_loads_nothing_heavy():
     code = (
         "import sys\n"

@@ -66,8 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         130 when interrupted, 141 when the reader of its output went away
         (``audiolab data info DIR | head -1``; nothing is printed).
     """
-    # The entry point silences TensorFlow's start-up chatter (an explicit setting still wins).
+    # The entry point silences TensorFlow's start-up chatter, and asks for its oneDNN kernels,
+    # which some x86 processors (AMD's) do not get by default: the lessons' kernels, and the
+    # CNN's training steps a fifth shorter on such a processor. An explicit setting still wins.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
     parser = build_parser()
     args: argparse.Namespace | None = None
     try:
