@@ -114,24 +114,18 @@ def test_argparse_own_errors_still_show_the_usage(tmp_path, capsys):
     assert "audiolab train: error: argument --model: invalid choice: 'mlp'" in err
 
 
-def test_main_silences_tensorflow_unless_told_otherwise(monkeypatch, capsys):
-    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")  # restored afterwards
-    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL")
+@pytest.mark.parametrize("variable, default", [
+    ("TF_CPP_MIN_LOG_LEVEL", "2"),  # TensorFlow's start-up chatter silenced
+    ("TF_ENABLE_ONEDNN_OPTS", "1"),  # the lessons' kernels, on AMD processors too
+])
+def test_main_sets_tensorflow_defaults_unless_told_otherwise(monkeypatch, capsys, variable,
+                                                             default):
+    monkeypatch.delenv(variable, raising=False)  # restored afterwards
     assert main(["data"]) == 2
-    assert __import__("os").environ["TF_CPP_MIN_LOG_LEVEL"] == "2"
-    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")
+    assert __import__("os").environ[variable] == default
+    monkeypatch.setenv(variable, "0")
     assert main(["data"]) == 2
-    assert __import__("os").environ["TF_CPP_MIN_LOG_LEVEL"] == "0"
-    capsys.readouterr()
-
-
-def test_main_asks_for_onednn_kernels_unless_told_otherwise(monkeypatch, capsys):
-    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
-    assert main(["data"]) == 2
-    assert __import__("os").environ["TF_ENABLE_ONEDNN_OPTS"] == "1"
-    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
-    assert main(["data"]) == 2
-    assert __import__("os").environ["TF_ENABLE_ONEDNN_OPTS"] == "0"
+    assert __import__("os").environ[variable] == "0"
     capsys.readouterr()
 
 
