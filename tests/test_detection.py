@@ -247,6 +247,30 @@ def test_false_alarm_sources_say_what_each_false_alarm_was_heard_in():
         evaluate.false_alarm_sources(found, [event(2, 1, "_unknown_")])
 
 
+def test_false_alarm_words_name_what_was_said_and_what_was_detected():
+    said = [{**event(6.0, 6.5, "_unknown_"), "text": "white"},
+            {**event(7.0, 7.5, "_unknown_"), "text": "white"},
+            {**event(12.0, 12.5, "_unknown_"), "text": "wow"},
+            event(14.0, 14.5, "_unknown_"),                         # no text: named by its label
+            {**event(9.0, 9.8, "_silence_"), "text": "breath"}]     # background: left out
+    truth = [*TRUTH[:3], *said]
+    found = [event(0.7, 1.6, "yes"),    # hit
+             event(1.8, 2.2, "yes"),    # "yes" found again: left out
+             event(4.1, 4.4, "yes"),    # "no" misheard
+             event(5.9, 6.6, "no"), event(6.9, 7.4, "no"), event(11.9, 12.4, "no"),
+             event(13.9, 14.6, "yes"),
+             event(9.1, 9.7, "yes"),    # over the breath
+             event(20.0, 20.5, "no")]   # nothing near
+    assert evaluate.false_alarm_words(found, truth) == [
+        ("white", "no", 2), ("_unknown_", "yes", 1), ("no", "yes", 1), ("wow", "no", 1)]
+    sources = evaluate.false_alarm_sources(found, truth)
+    assert sum(n for *_, n in evaluate.false_alarm_words(found, truth)) == (
+        sources["other word"] + sources["other keyword"])
+    assert evaluate.false_alarm_words([], truth) == []
+    with pytest.raises(ParameterError, match="tolerance"):
+        evaluate.false_alarm_words(found, truth, tolerance=-1)
+
+
 @pytest.mark.parametrize(("detections", "truth", "options", "words"), [
     ([], TRUTH, {"duration": 0}, "duration must be positive"),
     ([], TRUTH, {"duration": float("nan")}, "duration"),
@@ -270,6 +294,8 @@ def test_read_truth(tmp_path):
                                 {"start": 8.6, "end": 9.4, "label": "zero"}]
     (tmp_path / "empty.csv").write_text("start,end,label\n")
     assert read_truth(tmp_path / "empty.csv") == []
+    (tmp_path / "text.csv").write_text("start,end,label,text\n1,2,_unknown_, white \n3,4,yes,\n")
+    assert [e["text"] for e in read_truth(tmp_path / "text.csv")] == ["white", ""]
     (tmp_path / "cols.csv").write_text("start,label\n1,yes\n")
     (tmp_path / "nan.csv").write_text("start,end,label\n1,soon,yes\n")
     for name, words in (("cols.csv", "it has no end"), ("nan.csv", "line 2"),
@@ -359,7 +385,7 @@ def test_stream_scores_against_a_truth_file(tmp_path, monkeypatch, capsys):
     model.write_bytes(b"TFL3")
     wav = write_wav(tmp_path / "long.wav", recording(script))
     truth = tmp_path / "truth.csv"
-    truth.write_text("start,end,label\n0.1,0.3,a\n1.1,1.2,a\n")
+    truth.write_text("start,end,label,text\n0.1,0.3,a,ay\n1.1,1.2,a,ay\n")
     monkeypatch.setattr(deploy, "open_model", lambda path: classifier)
     argv = ["stream", str(model), str(wav), "--smoothing", "1", "--threshold", "0.5",
             "--truth", str(truth)]
@@ -370,6 +396,7 @@ def test_stream_scores_against_a_truth_file(tmp_path, monkeypatch, capsys):
     # the false "b" overlaps the first "a": a misheard keyword
     assert answer["scores"]["false_alarm_sources"] == {"other word": 0, "other keyword": 1,
                                                        "repeat": 0, "background": 0}
+    assert answer["scores"]["false_alarm_words"] == [{"said": "ay", "detected": "b", "count": 1}]
     # 1 false alarm in 1.3 s is far above 0.5 a minute: only thresholds that drop "b" keep to it
     assert answer["best_threshold"] == 0.75
     classifier.k = 0
@@ -378,6 +405,7 @@ def test_stream_scores_against_a_truth_file(tmp_path, monkeypatch, capsys):
     assert "recall 1.000 (2 of 2), 1 false alarms" in text and "at threshold 0.5" in text
     assert ("the false alarms were heard in: other words 0, other keywords (misheard) 1, "
             "keywords found again 0, background 0") in text
+    assert 'taken for keywords most often: "ay" as b (1)' in text
     assert "best threshold within 0.5 false alarms per minute: 0.75 (recall 0.500" in text
     bad = tmp_path / "bad.csv"
     bad.write_text("begin,end,label\n1,2,a\n")

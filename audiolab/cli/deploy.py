@@ -118,7 +118,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="the true events (start,end,label, as audiolab data scene writes "
                         "them): also print recall and false alarms per minute, what the false alarms "
                         "were heard in (other words, misheard keywords, keywords found again, "
-                        "background), and the threshold with the best recall at 0.5 false alarms "
+                        "background), the words most often taken for keywords (with a text "
+                        "column, what was said), and the threshold with the best recall at 0.5 false alarms "
                         "per minute or fewer")
     stream.add_argument("--json", action="store_true",
                         help="print one JSON object: detections with start, end, label, score "
@@ -241,6 +242,7 @@ def _run_stream(args: argparse.Namespace) -> int:
         detection_curve,
         detection_scores,
         false_alarm_sources,
+        false_alarm_words,
         read_truth,
     )
     from ..io import load
@@ -253,10 +255,11 @@ def _run_stream(args: argparse.Namespace) -> int:
                                  smoothing=args.smoothing, refractory=args.refractory,
                                  suppress_overlaps=args.suppress_overlaps)
     result = detector.process(y)
-    scores = best = sources = None
+    scores = best = sources = words = None
     if truth is not None:
         scores = detection_scores(result.detections, truth, duration=result.duration)
         sources = false_alarm_sources(result.detections, truth)
+        words = false_alarm_words(result.detections, truth)
         best = detection_curve(detector, result, truth).best(max_false_alarms_per_minute=0.5)
     if args.json:
         answer = {"model": str(args.model), "file": str(args.file),
@@ -265,7 +268,9 @@ def _run_stream(args: argparse.Namespace) -> int:
                   "detections": result.detections}
         if scores is not None:
             answer["scores"] = {**dataclasses.asdict(scores), "threshold": args.threshold,
-                                "false_alarm_sources": sources}
+                                "false_alarm_sources": sources,
+                                "false_alarm_words": [{"said": said, "detected": detected,
+                                                       "count": n} for said, detected, n in words]}
             answer["best_threshold"] = best[0] if best else None
         print(json.dumps(answer))
         return 0
@@ -280,6 +285,9 @@ def _run_stream(args: argparse.Namespace) -> int:
         if scores.false_alarms:
             print("the false alarms were heard in: " + ", ".join(
                 f"{_SOURCE_WORDS[source]} {n}" for source, n in sources.items()))
+        if words:
+            print("taken for keywords most often: " + ", ".join(
+                f'"{said}" as {detected} ({n})' for said, detected, n in words[:_WORDS_SHOWN]))
         if best is None:
             print("no threshold from 0.30 to 0.95 keeps to 0.5 false alarms per minute")
         else:
@@ -288,6 +296,8 @@ def _run_stream(args: argparse.Namespace) -> int:
     return 0
 
 
+#: How many of :func:`~audiolab.evaluate.false_alarm_words`' pairs the text output lists.
+_WORDS_SHOWN = 5
 #: How the text output names each source of :func:`~audiolab.evaluate.false_alarm_sources`.
 _SOURCE_WORDS = {"other word": "other words", "other keyword": "other keywords (misheard)",
                  "repeat": "keywords found again", "background": "background"}

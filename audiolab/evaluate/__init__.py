@@ -8,6 +8,7 @@
 - :mod:`audiolab.evaluate.detection`: :func:`detection_scores` (recall and
   false alarms per minute of a detector, a :class:`DetectionScores`),
   :func:`false_alarm_sources` (what each false alarm was heard in),
+  :func:`false_alarm_words` (which words were taken for which keywords),
   :func:`read_truth`, :func:`detection_curve` and
   :func:`plot_detection_curve` (over the threshold; lesson 12).
 - :mod:`audiolab.evaluate.analysis`: confusion-matrix plots, ROC and PR
@@ -42,6 +43,7 @@ from .detection import (
     detection_curve,
     detection_scores,
     false_alarm_sources,
+    false_alarm_words,
     plot_detection_curve,
     read_truth,
 )
@@ -80,6 +82,7 @@ __all__ = [
     "DetectionScores",
     "detection_scores",
     "false_alarm_sources",
+    "false_alarm_words",
     "FALSE_ALARM_SOURCES",
     "read_truth",
     "DetectionCurve",

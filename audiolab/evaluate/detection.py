@@ -5,7 +5,8 @@
   :func:`audiolab.datasets.make_scene` writes it): hits, misses, false alarms,
   recall, false alarms per minute and per hour, as :class:`DetectionScores`.
 - :func:`false_alarm_sources` says what each false alarm was heard in: another
-  word, another keyword, a keyword found twice, or background.
+  word, another keyword, a keyword found twice, or background;
+  :func:`false_alarm_words` which words were taken for which keywords.
 - :func:`detection_curve` does that at many thresholds from one pass of the
   detector (a :class:`DetectionCurve`, the keyword spotter's trade-off between
   recall and false alarms); :meth:`DetectionCurve.best` picks the threshold
@@ -29,7 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 from ..errors import AudiolabError, ParameterError
 
 __all__ = ["DetectionScores", "detection_scores", "false_alarm_sources", "FALSE_ALARM_SOURCES",
-           "read_truth", "DetectionCurve", "detection_curve", "plot_detection_curve"]
+           "false_alarm_words", "read_truth", "DetectionCurve", "detection_curve", "plot_detection_curve"]
 
 #: Thresholds :func:`detection_curve` tries unless told otherwise.
 DEFAULT_THRESHOLDS = tuple(round(0.3 + 0.05 * i, 2) for i in range(14))  # 0.30 ... 0.95
@@ -240,35 +241,112 @@ def false_alarm_sources(detections: Sequence[Any], truth: Sequence[Any], *,
     """
     from ..datasets.speech import UNKNOWN_CLASS
     from ..modelfile import is_background_class
+
+    sources = dict.fromkeys(FALSE_ALARM_SOURCES, 0)
+    for label, heard in _false_alarms_heard_in(detections, truth, tolerance):
+        heard_label = None if heard is None else str(heard["label"])
+        if heard_label == UNKNOWN_CLASS:
+            sources["other word"] += 1
+        elif heard_label is None or is_background_class(heard_label):
+            sources["background"] += 1
+        else:
+            sources["repeat" if heard_label == label else "other keyword"] += 1
+    return sources
+
+
+def false_alarm_words(detections: Sequence[Any], truth: Sequence[Any], *,
+                      tolerance: float = 0.5) -> list[tuple[str, str, int]]:
+    """Which words a detector's false alarms were heard in, and taken for which keywords.
+
+    The false alarms are put down to true events as by
+    :func:`false_alarm_sources`; those heard in a word (another word or a
+    misheard keyword, not a keyword found again or background) are counted
+    by what was said and what was detected. What was said is the event's
+    ``text`` where the truth gives one (:func:`~audiolab.datasets.make_scene`
+    writes it and :func:`read_truth` keeps it), its label otherwise. The words
+    at the top of the list are the first to record more of, in more voices,
+    for the ``_unknown_`` class (or, for a misheard keyword, for its own).
+
+    Parameters
+    ----------
+    detections, truth : sequence of mapping
+        As for :func:`false_alarm_sources`.
+    tolerance : float
+        Seconds by which each true event is widened on both sides.
+
+    Returns
+    -------
+    list of (str, str, int)
+        ``(said, detected, count)``, the most frequent first (ties by what
+        was said, then by what was detected).
+
+    Raises
+    ------
+    ParameterError
+        As :func:`detection_scores`.
+
+    Examples
+    --------
+    >>> truth = [{"start": 1.0, "end": 1.5, "label": "_unknown_", "text": "white"},
+    ...          {"start": 3.0, "end": 3.6, "label": "_unknown_", "text": "white"},
+    ...          {"start": 5.0, "end": 5.4, "label": "three"}]
+    >>> found = [{"start": 0.9, "end": 1.6, "label": "one"},
+    ...          {"start": 2.9, "end": 3.5, "label": "one"},
+    ...          {"start": 4.9, "end": 5.5, "label": "eight"}]
+    >>> false_alarm_words(found, truth)
+    [('white', 'one', 2), ('three', 'eight', 1)]
+
+    Taught in lesson 12 (deployment: a keyword spotter's recall and false alarms).
+    """
+    from collections import Counter
+
+    from ..datasets.speech import UNKNOWN_CLASS
+    from ..modelfile import is_background_class
+
+    pairs: Counter[tuple[str, str]] = Counter()
+    for label, heard in _false_alarms_heard_in(detections, truth, tolerance):
+        heard_label = None if heard is None else str(heard["label"])
+        if (heard_label is None or heard_label == label
+                or (is_background_class(heard_label) and heard_label != UNKNOWN_CLASS)):
+            continue  # background, or a keyword found again
+        said = str(heard["text"] if "text" in heard else "").strip() or heard_label
+        pairs[said, label] += 1
+    return [(said, label, n) for (said, label), n in
+            sorted(pairs.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def _false_alarms_heard_in(detections: Sequence[Any], truth: Sequence[Any],
+                           tolerance: float) -> list[tuple[str, Any]]:
+    """The label of each false alarm, with the truth event it overlaps most (None: none near).
+
+    The share of the overlap decides (ties to the earlier event); without any
+    overlap, the nearest event within ``tolerance``. Background events count.
+    """
+    from ..modelfile import is_background_class
     from ..validation import check_nonnegative
 
     tolerance = check_nonnegative("tolerance", tolerance)
     found = sorted(_events("detections", detections))
-    everything = _events("truth", truth, background=True)
+    everything = _events("truth", truth, background=True)  # one per item of truth, in order
     keywords = sorted(e for e in everything if not is_background_class(e[2]))
-    sources = dict.fromkeys(FALSE_ALARM_SOURCES, 0)
+    heard_in = []
     for (start, end, label), hit in zip(found, _matches(found, keywords, tolerance), strict=True):
         if hit is not None:
             continue
         # overlap in seconds (negative: the gap to an event within tolerance); ties to the earlier
-        near = [(min(end, t1) - max(start, t0), -t0, true_label)
-                for t0, t1, true_label in everything
+        near = [(min(end, t1) - max(start, t0), -t0, -i)
+                for i, (t0, t1, _) in enumerate(everything)
                 if start <= t1 + tolerance and end >= t0 - tolerance]
-        heard = max(near)[2] if near else None
-        if heard == UNKNOWN_CLASS:
-            sources["other word"] += 1
-        elif heard is None or is_background_class(heard):
-            sources["background"] += 1
-        else:
-            sources["repeat" if heard == label else "other keyword"] += 1
-    return sources
+        heard_in.append((label, truth[-max(near)[2]] if near else None))
+    return heard_in
 
 
 def read_truth(path: str | os.PathLike) -> list[dict[str, Any]]:
     """The true events of a recording, from a CSV file with the columns start, end, label.
 
     One event a row, times in seconds; a header row names the columns (in
-    any order; other columns are ignored)::
+    any order; a ``text`` column, what was said, is kept for
+    :func:`false_alarm_words`; other columns are ignored)::
 
         start,end,label
         1.20,1.75,three
@@ -282,8 +360,9 @@ def read_truth(path: str | os.PathLike) -> list[dict[str, Any]]:
     Returns
     -------
     list of dict
-        ``{"start": float, "end": float, "label": str}`` per row, in the
-        file's order, for :func:`detection_scores`.
+        ``{"start": float, "end": float, "label": str}`` per row (and
+        ``"text": str`` if the file has that column), in the file's order,
+        for :func:`detection_scores`.
 
     Raises
     ------
@@ -323,11 +402,14 @@ def read_truth(path: str | os.PathLike) -> list[dict[str, Any]]:
     events = []
     for line, row in enumerate(rows, start=2):
         try:
-            events.append({"start": float(row["start"]), "end": float(row["end"]),
-                           "label": str(row["label"]).strip()})
+            event = {"start": float(row["start"]), "end": float(row["end"]),
+                     "label": str(row["label"]).strip()}
         except (TypeError, ValueError):
             raise AudiolabError(f"{file}, line {line}: start and end must be numbers, "
                                 f"got {row['start']!r} and {row['end']!r}") from None
+        if "text" in columns:
+            event["text"] = str(row["text"] or "").strip()
+        events.append(event)
     return events
 
 
