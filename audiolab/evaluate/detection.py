@@ -239,18 +239,9 @@ def false_alarm_sources(detections: Sequence[Any], truth: Sequence[Any], *,
 
     Taught in lesson 12 (deployment: a keyword spotter's recall and false alarms).
     """
-    from ..datasets.speech import UNKNOWN_CLASS
-    from ..modelfile import is_background_class
-
     sources = dict.fromkeys(FALSE_ALARM_SOURCES, 0)
-    for label, heard in _false_alarms_heard_in(detections, truth, tolerance):
-        heard_label = None if heard is None else str(heard["label"])
-        if heard_label == UNKNOWN_CLASS:
-            sources["other word"] += 1
-        elif heard_label is None or is_background_class(heard_label):
-            sources["background"] += 1
-        else:
-            sources["repeat" if heard_label == label else "other keyword"] += 1
+    for _, _, source in _false_alarms_heard_in(detections, truth, tolerance):
+        sources[source] += 1
     return sources
 
 
@@ -300,28 +291,24 @@ def false_alarm_words(detections: Sequence[Any], truth: Sequence[Any], *,
     """
     from collections import Counter
 
-    from ..datasets.speech import UNKNOWN_CLASS
-    from ..modelfile import is_background_class
-
     pairs: Counter[tuple[str, str]] = Counter()
-    for label, heard in _false_alarms_heard_in(detections, truth, tolerance):
-        heard_label = None if heard is None else str(heard["label"])
-        if (heard_label is None or heard_label == label
-                or (is_background_class(heard_label) and heard_label != UNKNOWN_CLASS)):
-            continue  # background, or a keyword found again
-        said = str(heard["text"] if "text" in heard else "").strip() or heard_label
-        pairs[said, label] += 1
+    for label, heard, source in _false_alarms_heard_in(detections, truth, tolerance):
+        if source in ("other word", "other keyword"):
+            said = str(heard["text"] if "text" in heard else "").strip() or str(heard["label"])
+            pairs[said, label] += 1
     return [(said, label, n) for (said, label), n in
             sorted(pairs.items(), key=lambda item: (-item[1], item[0]))]
 
 
 def _false_alarms_heard_in(detections: Sequence[Any], truth: Sequence[Any],
-                           tolerance: float) -> list[tuple[str, Any]]:
-    """The label of each false alarm, with the truth event it overlaps most (None: none near).
+                           tolerance: float) -> list[tuple[str, Any, str]]:
+    """The label of each false alarm, the truth event it overlaps most (None: none near), and
+    its source (a key of :data:`FALSE_ALARM_SOURCES`).
 
     The share of the overlap decides (ties to the earlier event); without any
     overlap, the nearest event within ``tolerance``. Background events count.
     """
+    from ..datasets.speech import UNKNOWN_CLASS
     from ..modelfile import is_background_class
     from ..validation import check_nonnegative
 
@@ -337,7 +324,15 @@ def _false_alarms_heard_in(detections: Sequence[Any], truth: Sequence[Any],
         near = [(min(end, t1) - max(start, t0), -t0, -i)
                 for i, (t0, t1, _) in enumerate(everything)
                 if start <= t1 + tolerance and end >= t0 - tolerance]
-        heard_in.append((label, truth[-max(near)[2]] if near else None))
+        heard = truth[-max(near)[2]] if near else None
+        heard_label = None if heard is None else str(heard["label"])
+        if heard_label == UNKNOWN_CLASS:
+            source = "other word"
+        elif heard_label is None or is_background_class(heard_label):
+            source = "background"
+        else:
+            source = "repeat" if heard_label == label else "other keyword"
+        heard_in.append((label, heard, source))
     return heard_in
 
 
