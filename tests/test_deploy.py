@@ -141,6 +141,31 @@ def test_the_dscnn_for_40_mels_and_12_classes_is_at_most_32_kb_in_int8():
     net.set_weights([w + rng.uniform(0.01, 0.1, w.shape).astype(w.dtype) for w in net.get_weights()])
     assert len(to_tflite(net, quantize="int8", representative_data=calibration)) <= 32 * 1024
 
+def test_the_dscnn_without_names_is_smaller_and_computes_the_same(trained):
+    from audiolab import models
+    from audiolab.deploy import TFLitePredictor, strip_names, to_tflite
+
+    models.keras.utils.set_random_seed(0)
+    net = models.build_dscnn(trained["x"].shape[1:], 3, filters=(8, 8, 8), block_strides=(2, 1),
+                             normalization=trained["x"])
+    for q in ("none", "int8"):
+        flat = to_tflite(net, quantize=q, representative_data=trained["x"])
+        small = strip_names(flat)
+        assert len(small) < len(flat) - 1000 and small[4:8] == b"TFL3", q
+        named, stripped = (TFLitePredictor(f, metadata=trained["metadata"]) for f in (flat, small))
+        assert not any(d["name"] for d in stripped.interpreter.get_tensor_details())
+        np.testing.assert_array_equal(stripped.predict_features(trained["x"]),
+                                      named.predict_features(trained["x"]))
+
+
+@pytest.mark.parametrize("data", [b"", b"\x1c\x00\x00\x00TFL2....", "TFL3", None])
+def test_strip_names_refuses_what_is_not_a_flatbuffer(data):
+    from audiolab.deploy import strip_names
+
+    with pytest.raises(ParameterError, match="tflite must be a TFLite flatbuffer"):
+        strip_names(data)
+
+
 @pytest.mark.slow
 def test_quantize_input_and_dequantize_output_use_scale_and_zero_point(flats, trained):
     from audiolab.deploy import TFLitePredictor

@@ -67,6 +67,25 @@ def test_export_float_and_c_array(keras_model, tmp_path, capsys):
     assert f"g_model_len = {out.stat().st_size};" in (tmp_path / "g_model.cc").read_text()
 
 
+def test_export_with_names_stripped(keras_model, tmp_path, capsys):
+    from audiolab.deploy import TFLitePredictor
+
+    paths = {name: tmp_path / f"{name}.tflite" for name in ("named", "stripped")}
+    outputs = {}
+    for name, path in paths.items():
+        extra = ["--strip-names", "--c-array", "g_small"] if name == "stripped" else []
+        status, outputs[name], _ = run(["export", str(keras_model), "--out", str(path), *extra],
+                                       capsys)
+        assert status == 0
+    assert "names stripped" in outputs["stripped"] and "names stripped" not in outputs["named"]
+    assert paths["stripped"].stat().st_size < paths["named"].stat().st_size
+    cc = (tmp_path / "g_small.cc").read_text()
+    assert f"g_small_len = {paths['stripped'].stat().st_size};" in cc
+    x = np.random.default_rng(0).normal(-40, 10, (4, *TFLitePredictor(paths["named"]).input_shape))
+    np.testing.assert_array_equal(TFLitePredictor(paths["stripped"]).predict_features(x),
+                                  TFLitePredictor(paths["named"]).predict_features(x))
+
+
 def test_stream_a_long_file(int8_model, words, tmp_path, capsys):
     from audiolab.io import load, save
 

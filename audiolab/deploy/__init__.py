@@ -16,8 +16,9 @@
   int8 side by side.
 - :class:`StreamingDetector` slides a window over a long recording or a live
   stream and reports smoothed detections with their times.
-- :func:`to_c_array`: the model as a C array for TensorFlow Lite for
-  Microcontrollers.
+- :func:`strip_names` drops the tensor names and signatures the interpreter
+  does not need (4-5 KB of the keyword spotter's 30), and :func:`to_c_array`
+  makes the model a C array for TensorFlow Lite for Microcontrollers.
 
 **The feature front end stays in NumPy.** The course's end-to-end models
 (``audiolab train``) start with an :class:`audiolab.models.AudioFeatures`
@@ -52,7 +53,7 @@ from ..modelfile import QUANTIZATIONS, sidecar_path
 from ..predictors import TFLiteClassifier, TFLitePredictor
 from .benchmark import benchmark, format_table
 from .convert import classifier_part, export_model, read_tflite_metadata, save_tflite, to_tflite
-from .microcontroller import to_c_array, write_c_array
+from .microcontroller import strip_names, to_c_array, write_c_array
 from .streaming import StreamingDetector, StreamResult
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "format_table",
     "StreamingDetector",
     "StreamResult",
+    "strip_names",
     "to_c_array",
     "write_c_array",
     "sidecar_path",

@@ -30,7 +30,8 @@ from ..modelfile import (
     sidecar_path,
 )
 from ..quiet import silenced
-from ..validation import check_choice
+from ..validation import check_bool, check_choice
+from .microcontroller import strip_names as without_names
 
 __all__ = ["classifier_part", "export_model", "read_tflite_metadata", "save_tflite", "to_tflite"]
 
@@ -264,7 +265,8 @@ def _calibration_clips(data_dir: str | os.PathLike, metadata: Mapping[str, Any],
 
 
 def export_model(model_path: str | os.PathLike, out: str | os.PathLike, *,
-                 quantize: str = "none", calibration: str | os.PathLike | None = None) -> Path:
+                 quantize: str = "none", calibration: str | os.PathLike | None = None,
+                 strip_names: bool = False) -> Path:
     """``audiolab export``: a ``.keras`` model saved by ``audiolab train`` to ``.tflite`` + settings.
 
     Parameters
@@ -277,6 +279,9 @@ def export_model(model_path: str | os.PathLike, out: str | os.PathLike, *,
     calibration : str or os.PathLike or None
         A class-per-folder dataset whose training clips calibrate int8;
         default: the folder the model was trained on, if it is still there.
+    strip_names : bool
+        Leave out the tensor names and signatures, which the interpreter
+        does not need (:func:`~audiolab.deploy.strip_names`).
 
     Returns
     -------
@@ -291,6 +296,7 @@ def export_model(model_path: str | os.PathLike, out: str | os.PathLike, *,
     from .. import models
 
     check_choice("quantize", quantize, QUANTIZATIONS)
+    strip_names = check_bool("strip_names", strip_names)
     out = Path(out)
     if out.suffix != ".tflite":
         raise ParameterError(f"the output must end in .tflite, got {out}")
@@ -317,6 +323,8 @@ def export_model(model_path: str | os.PathLike, out: str | os.PathLike, *,
         representative = _calibration_clips(source, metadata)
     model = models.load_model(model_path)
     flat = to_tflite(model, quantize=quantize, representative_data=representative)
+    if strip_names:
+        flat = without_names(flat)
     meta = {
         "format": TFLITE_FORMAT, "format_version": FORMAT_VERSION,
         "class_names": metadata["class_names"], "sr": int(metadata["sr"]),
