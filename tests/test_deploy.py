@@ -148,14 +148,29 @@ def test_the_dscnn_without_names_is_smaller_and_computes_the_same(trained):
     models.keras.utils.set_random_seed(0)
     net = models.build_dscnn(trained["x"].shape[1:], 3, filters=(8, 8, 8), block_strides=(2, 1),
                              normalization=trained["x"])
+    from tensorflow.lite.tools import flatbuffer_utils
+
     for q in ("none", "int8"):
         flat = to_tflite(net, quantize=q, representative_data=trained["x"])
         small = strip_names(flat)
         assert len(small) < len(flat) - 1000 and small[4:8] == b"TFL3", q
+        tensorflows = flatbuffer_utils.read_model_from_bytearray(bytearray(flat))
+        flatbuffer_utils.strip_strings(tensorflows)
+        assert small == bytes(flatbuffer_utils.convert_object_to_bytearray(tensorflows)), q
         named, stripped = (TFLitePredictor(f, metadata=trained["metadata"]) for f in (flat, small))
         assert not any(d["name"] for d in stripped.interpreter.get_tensor_details())
         np.testing.assert_array_equal(stripped.predict_features(trained["x"]),
                                       named.predict_features(trained["x"]))
+
+
+def test_strip_names_needs_no_tensorflow(flats, tmp_path):
+    (tmp_path / "m.tflite").write_bytes(flats["int8"])
+    code = ("import sys; from pathlib import Path; from audiolab.deploy import strip_names; "
+            f"small = strip_names(Path({str(tmp_path / 'm.tflite')!r}).read_bytes()); "
+            "print(len(small), 'tensorflow' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    size, imported = out.stdout.split()
+    assert 0 < int(size) < len(flats["int8"]) and imported == "False"
 
 
 @pytest.mark.parametrize("data", [b"", b"\x1c\x00\x00\x00TFL2....", "TFL3", None])

@@ -24,9 +24,10 @@ def strip_names(tflite: bytes) -> bytes:
     A flatbuffer names every tensor after the Keras layers fused into it
     (``dscnn_1/block1_relu1_1/Relu;dscnn_1/block1_bn1_1/batchnorm/...``) and
     holds a signature (named inputs and outputs). The interpreter needs
-    neither: it finds tensors by index. Removing them (as TensorFlow's
-    ``strip_strings`` tool does) takes 4-5 KB off the course's 30 KB keyword
-    spotter, which counts on a microcontroller. The cost: tools such as
+    neither: it finds tensors by index. Removing them takes 4-5 KB off the
+    course's 30 KB keyword spotter, which counts on a microcontroller. The
+    result is byte for byte what TensorFlow's ``strip_strings`` tool makes,
+    but this needs only LiteRT's copy of the schema, not TensorFlow. The cost: tools such as
     Netron show no names, and the LiteRT interpreter's signature runner
     (``get_signature_runner``) no longer works; ``get_input_details`` and
     :class:`~audiolab.predictors.TFLitePredictor` do.
@@ -45,7 +46,8 @@ def strip_names(tflite: bytes) -> bytes:
     Raises
     ------
     ParameterError
-        If ``tflite`` is not a TFLite flatbuffer.
+        If ``tflite`` is not a TFLite flatbuffer, or keeps its weights after
+        it (models over 2 GB).
 
     Examples
     --------
@@ -57,11 +59,22 @@ def strip_names(tflite: bytes) -> bytes:
     """
     if not isinstance(tflite, (bytes, bytearray)) or bytes(tflite[4:8]) != _TFLITE_IDENTIFIER:
         raise ParameterError("tflite must be a TFLite flatbuffer (bytes 4-7 are 'TFL3')")
-    from tensorflow.lite.tools import flatbuffer_utils
+    import flatbuffers
+    from ai_edge_litert import schema_py_generated as schema  # LiteRT's copy: no TensorFlow needed
 
-    model = flatbuffer_utils.read_model_from_bytearray(bytearray(tflite))
-    flatbuffer_utils.strip_strings(model)
-    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAs(bytearray(tflite), 0))
+    if any(buffer.offset for buffer in model.buffers or []):
+        raise ParameterError("tflite keeps its weights after the flatbuffer (a model over 2 GB): "
+                             "not supported")
+    model.description = None
+    model.signatureDefs = None
+    for subgraph in model.subgraphs or []:
+        subgraph.name = None
+        for tensor in subgraph.tensors or []:
+            tensor.name = None
+    builder = flatbuffers.Builder(len(tflite))
+    builder.Finish(model.Pack(builder), file_identifier=_TFLITE_IDENTIFIER)
+    return bytes(builder.Output())
 
 
 def to_c_array(tflite: bytes, name: str = "g_model", *, alignment: int = 16,
