@@ -274,6 +274,20 @@ def test_benchmark_rows(trained):
     assert len(table.splitlines()) == 5
 
 
+def test_benchmark_reports_the_fastest_round(trained, monkeypatch):
+    import importlib
+
+    module = importlib.import_module("audiolab.deploy.benchmark")  # the package's name is the function
+    rounds = iter([np.full(4, 0.003), np.full(4, 0.001), np.full(4, 0.002)])
+    monkeypatch.setattr(module, "_call_times", lambda clf, xq: next(rounds))
+    rows = module.benchmark(trained["net"], trained["x"], trained["labels"], metadata=trained["metadata"],
+                            quantizations=["none"], n_timing=4, rounds=3)
+    assert rows[0]["latency_ms_median"] == pytest.approx(1.0)
+    with pytest.raises(ParameterError, match="rounds"):
+        module.benchmark(trained["net"], trained["x"], trained["labels"],
+                         metadata=trained["metadata"], quantizations=["none"], rounds=0)
+
+
 class ToneSpotter:
     """A fake predictor without TensorFlow: a tone of a class's frequency in the window."""
 
