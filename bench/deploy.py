@@ -48,8 +48,9 @@ mean and spread, and the curve averaged over the seeds.
 
 Goals: int8 model at most 32 KB, int8 accuracy within 0.5 points of float,
 int8 latency under 0.2 ms per clip, streaming at least 100x faster than real
-time; for the spotter the same three (stretch: 20 KB with names stripped), and on the scene a recall of at least
-0.95 at 0.5 false alarms per minute or fewer, each on every seed.
+time; for the spotter the same three (stretch: 20 KB with names stripped),
+and on the scene a recall of at least 0.95 at 0.5 false alarms per minute
+or fewer, each on every seed.
 """
 
 from __future__ import annotations
@@ -221,8 +222,8 @@ def keyword_spotter(args: argparse.Namespace) -> list[tuple[str, bool]]:
           f"{args.scene_minutes:g} minutes of make_scene with the same seed (keywords from voices "
           f"no dataset uses, other words, clicks and breaths), int8 detector (hop 0.1 s, "
           f"smoothing 5)\n")
-    columns = ["seed", "int8 KB", "int8 KB, names stripped", "int8 ms", "FSDD float32 %", "FSDD int8 %", "int8 - float",
-               "recall, threshold 0.5", "FA/min, threshold 0.5", "best recall within 0.5 FA/min",
+    columns = ["seed", "int8 KB", "int8 KB, names stripped", "int8 ms", "FSDD float32 %",
+               "FSDD int8 %", "int8 - float", "recall, threshold 0.5", "FA/min, threshold 0.5", "best recall within 0.5 FA/min",
                "best recall within 1 FA/min", "keywords right alone %",
                "other words rejected alone %", "trained in s"]
     table = [{key: run[key] for key in columns} for run in runs]

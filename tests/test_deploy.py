@@ -141,15 +141,16 @@ def test_the_dscnn_for_40_mels_and_12_classes_is_at_most_32_kb_in_int8():
     net.set_weights([w + rng.uniform(0.01, 0.1, w.shape).astype(w.dtype) for w in net.get_weights()])
     assert len(to_tflite(net, quantize="int8", representative_data=calibration)) <= 32 * 1024
 
+
 def test_the_dscnn_without_names_is_smaller_and_computes_the_same(trained):
+    from tensorflow.lite.tools import flatbuffer_utils
+
     from audiolab import models
     from audiolab.deploy import TFLitePredictor, strip_names, to_tflite
 
     models.keras.utils.set_random_seed(0)
     net = models.build_dscnn(trained["x"].shape[1:], 3, filters=(8, 8, 8), block_strides=(2, 1),
                              normalization=trained["x"])
-    from tensorflow.lite.tools import flatbuffer_utils
-
     for q in ("none", "int8"):
         flat = to_tflite(net, quantize=q, representative_data=trained["x"])
         small = strip_names(flat)

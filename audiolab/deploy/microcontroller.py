@@ -27,10 +27,11 @@ def strip_names(tflite: bytes) -> bytes:
     neither: it finds tensors by index. Removing them takes 4-5 KB off the
     course's 30 KB keyword spotter, which counts on a microcontroller. The
     result is byte for byte what TensorFlow's ``strip_strings`` tool makes,
-    but this needs only LiteRT's copy of the schema, not TensorFlow. The cost: tools such as
-    Netron show no names, and the LiteRT interpreter's signature runner
-    (``get_signature_runner``) no longer works; ``get_input_details`` and
-    :class:`~audiolab.predictors.TFLitePredictor` do.
+    but this needs only LiteRT's copy of the schema, not TensorFlow. The
+    cost: tools such as Netron show no names, and the LiteRT interpreter's
+    signature runner (``get_signature_runner``) no longer works;
+    ``get_input_details`` and :class:`~audiolab.predictors.TFLitePredictor`
+    do.
 
     Parameters
     ----------
