@@ -106,9 +106,10 @@ def test_a_transformer_converts_and_runs_in_every_quantisation(trained):
         assert np.abs(probs - reference).max() < (1e-4 if q == "none" else 0.05), q
 
 
-def test_the_dscnn_converts_every_way_and_int8_keeps_the_top_class(trained):
+@pytest.fixture(scope="module")
+def dscnn(trained):
+    """A small DS-CNN trained on the tones, and inputs it has not seen (noisy copies)."""
     from audiolab import models
-    from audiolab.deploy import TFLitePredictor, to_tflite
 
     models.keras.utils.set_random_seed(0)
     net = models.build_dscnn(trained["x"].shape[1:], 3, filters=(8, 8, 8), block_strides=(2, 1),
@@ -119,19 +120,45 @@ def test_the_dscnn_converts_every_way_and_int8_keeps_the_top_class(trained):
     rng = np.random.default_rng(4)
     x = np.concatenate([trained["x"], trained["x"][rng.permutation(len(trained["x"]))]
                         + rng.normal(0, 3, trained["x"].shape).astype(np.float32)])
-    reference = np.asarray(net(x, training=False))
+    return {"net": net, "x": x, "reference": np.asarray(net(x, training=False))}
+
+
+def test_the_dscnn_converts_every_way_and_int8_keeps_the_top_class(trained, dscnn):
+    from audiolab.deploy import TFLitePredictor, to_tflite
+
     for q in ("none", "dynamic", "int8"):
-        flat = to_tflite(net, quantize=q, representative_data=trained["x"])
-        probs = TFLitePredictor(flat, metadata=trained["metadata"]).predict_features(x)
+        flat = to_tflite(dscnn["net"], quantize=q, representative_data=trained["x"])
+        probs = TFLitePredictor(flat, metadata=trained["metadata"]).predict_features(dscnn["x"])
         if q == "none":
-            np.testing.assert_allclose(probs, reference, atol=1e-4)
+            np.testing.assert_allclose(probs, dscnn["reference"], atol=1e-4)
         else:
-            assert np.mean(probs.argmax(1) == reference.argmax(1)) >= 0.95, q
+            assert np.mean(probs.argmax(1) == dscnn["reference"].argmax(1)) >= 0.95, q
 
 
-def test_the_dscnn_for_40_mels_and_12_classes_is_at_most_32_kb_in_int8():
+def scale_counts(predictor) -> list[int]:
+    """How many scales each quantised tensor of a model has."""
+    return [len(detail["quantization_parameters"]["scales"])
+            for detail in predictor.interpreter.get_tensor_details()]
+
+
+def test_per_tensor_scales_make_the_dscnn_smaller_and_keep_the_top_class(trained, dscnn):
+    from audiolab.deploy import TFLitePredictor, to_tflite
+
+    flats = {per_channel: to_tflite(dscnn["net"], quantize="int8", per_channel=per_channel,
+                                    representative_data=trained["x"])
+             for per_channel in (True, False)}
+    per_channel, per_tensor = (TFLitePredictor(flats[p], metadata=trained["metadata"])
+                               for p in (True, False))
+    # The convolutions have 8 channels; the 3-class dense layer keeps a scale per class.
+    assert max(scale_counts(per_channel)) == 8 and max(scale_counts(per_tensor)) <= 3
+    assert len(flats[False]) < len(flats[True]) - 500
+    probs = per_tensor.predict_features(dscnn["x"])
+    assert np.mean(probs.argmax(1) == dscnn["reference"].argmax(1)) >= 0.95
+
+
+def test_the_dscnn_for_40_mels_and_12_classes_is_32_kb_in_int8_and_20_kb_at_its_smallest():
     from audiolab import models
-    from audiolab.deploy import to_tflite
+    from audiolab.deploy import strip_names, to_tflite
 
     models.keras.utils.set_random_seed(0)
     rng = np.random.default_rng(5)
@@ -140,6 +167,8 @@ def test_the_dscnn_for_40_mels_and_12_classes_is_at_most_32_kb_in_int8():
     # As after training: no two biases alike (the converter stores equal constants once).
     net.set_weights([w + rng.uniform(0.01, 0.1, w.shape).astype(w.dtype) for w in net.get_weights()])
     assert len(to_tflite(net, quantize="int8", representative_data=calibration)) <= 32 * 1024
+    smallest = to_tflite(net, quantize="int8", representative_data=calibration, per_channel=False)
+    assert len(strip_names(smallest)) <= 20 * 1024
 
 
 def test_the_dscnn_without_names_is_smaller_and_computes_the_same(trained):
@@ -209,6 +238,10 @@ def test_bad_arguments_are_parameter_errors(trained):
         to_tflite(trained["net"], quantize="int8", representative_data=np.zeros((4, 3, 3)))
     with pytest.raises(ParameterError, match="keras.Model"):
         to_tflite("model.keras")
+    with pytest.raises(ParameterError, match="per_channel=False needs quantize"):
+        to_tflite(trained["net"], per_channel=False)
+    with pytest.raises(ParameterError, match="per_channel"):
+        to_tflite(trained["net"], quantize="dynamic", per_channel="no")
 
 
 @pytest.mark.slow

@@ -86,6 +86,28 @@ def test_export_with_names_stripped(keras_model, tmp_path, capsys):
                                   TFLitePredictor(paths["named"]).predict_features(x))
 
 
+def test_export_int8_per_tensor(keras_model, int8_model, words, tmp_path, capsys):
+    from audiolab.deploy import TFLitePredictor
+
+    out = tmp_path / "per_tensor.tflite"
+    status, stdout, _ = run(["export", str(keras_model), "--out", str(out), "--quantize", "int8",
+                             "--calibration", str(words), "--per-tensor"], capsys)
+    assert status == 0 and "KB, int8, per tensor)" in stdout
+    assert out.stat().st_size < int8_model.stat().st_size
+    x = np.random.default_rng(0).normal(-40, 10, (16, *TFLitePredictor(out).input_shape))
+    agree = (TFLitePredictor(out).predict_features(x).argmax(1)
+             == TFLitePredictor(int8_model).predict_features(x).argmax(1))
+    assert agree.mean() >= 0.9
+
+
+def test_per_tensor_without_quantisation_is_refused_before_converting(keras_model, tmp_path,
+                                                                      capsys):
+    out = tmp_path / "float.tflite"
+    status, _, err = run(["export", str(keras_model), "--out", str(out), "--per-tensor"], capsys)
+    assert status == 2 and "--quantize dynamic or int8" in err and len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_stream_a_long_file(int8_model, words, tmp_path, capsys):
     from audiolab.io import load, save
 
