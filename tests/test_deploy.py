@@ -308,6 +308,21 @@ def test_benchmark_rows(trained):
     assert len(table.splitlines()) == 5
 
 
+def test_benchmark_per_tensor_rows_are_named_and_smaller(trained, dscnn):
+    from audiolab.deploy import benchmark
+
+    kwargs = {"representative_data": trained["x"], "metadata": trained["metadata"],
+              "n_timing": 4, "rounds": 1}
+    per_channel = benchmark(dscnn["net"], trained["x"], trained["labels"], **kwargs)
+    per_tensor = benchmark(dscnn["net"], trained["x"], trained["labels"], per_channel=False,
+                           **kwargs)
+    assert [r["model"] for r in per_tensor] == ["float32", "dynamic, per tensor",
+                                                 "int8, per tensor"]
+    assert per_tensor[0]["size_bytes"] == per_channel[0]["size_bytes"]
+    assert per_tensor[2]["size_bytes"] < per_channel[2]["size_bytes"]
+    assert per_tensor[2]["accuracy"] >= 0.9
+
+
 def test_benchmark_reports_the_fastest_round(trained, monkeypatch):
     import importlib
 

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from ..errors import ParameterError
 from ..modelfile import QUANTIZATIONS
 from ..predictors import QUANTIZATION_LABELS, TFLitePredictor
-from ..validation import check_choice, check_positive_int
+from ..validation import check_bool, check_choice, check_positive_int
 from .convert import classifier_part, to_tflite
 
 __all__ = ["benchmark", "format_table"]
@@ -52,6 +52,7 @@ def benchmark(
     n_timing: int = 200,
     rounds: int = 3,
     seed: int = 0,
+    per_channel: bool = True,
 ) -> list[dict[str, Any]]:
     """Size, latency, memory and accuracy of a model in float32, dynamic and int8, side by side.
 
@@ -78,6 +79,10 @@ def benchmark(
         the slower ones measure other work on the machine too.
     seed : int
         Which clips are timed.
+    per_channel : bool
+        For dynamic and int8: a scale per output channel of the weights, or
+        with ``False`` one per tensor (see :func:`to_tflite`; the row's
+        ``model`` then says "per tensor"). Float32 has no scales.
 
     Returns
     -------
@@ -109,6 +114,7 @@ def benchmark(
         )
     n_timing = check_positive_int("n_timing", n_timing)
     rounds = check_positive_int("rounds", rounds)
+    per_channel = check_bool("per_channel", per_channel)
     for q in quantizations:
         check_choice("quantize", q, QUANTIZATIONS)
     classifier, frontend = classifier_part(model_or_path)
@@ -129,7 +135,8 @@ def benchmark(
     timed = rng.choice(len(x), size=min(n_timing, len(x)), replace=False)
     rows = []
     for q in quantizations:
-        flat = to_tflite(model_or_path, quantize=q, representative_data=representative_data)
+        flat = to_tflite(model_or_path, quantize=q, representative_data=representative_data,
+                         per_channel=per_channel or q == "none")
         clf = TFLitePredictor(flat, metadata={**meta, "quantize": q})
         probs = clf.predict_features(x)
         accuracy = float(np.mean(probs.argmax(1) == y))
@@ -137,7 +144,8 @@ def benchmark(
         clf.invoke(xq[:1])  # warm-up
         times = min((_call_times(clf, xq) for _ in range(rounds)), key=np.median)
         rows.append({
-            "model": QUANTIZATION_LABELS[q], "size_bytes": len(flat), "size_kb": round(len(flat) / 1024, 1),
+            "model": QUANTIZATION_LABELS[q] + ("" if per_channel or q == "none" else ", per tensor"),
+            "size_bytes": len(flat), "size_kb": round(len(flat) / 1024, 1),
             "latency_ms_median": float(np.median(times) * 1e3),
             "latency_ms_p95": float(np.percentile(times, 95) * 1e3),
             "memory_kb": round(_tensor_bytes(clf.interpreter) / 1024, 1),
