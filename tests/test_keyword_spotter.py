@@ -34,6 +34,10 @@ def test_the_readme_chain_on_small_data(tmp_path, capsys):
     assert read_metadata(model)["training"]["max_warp"] == 0.12  # --augment strong's default warp
     run(["export", model, "--out", flat, "--quantize", "int8", "--calibration", kws], capsys)
     assert flat.stat().st_size <= 32 * 1024
+    small = tmp_path / "kws_small.tflite"
+    run(["export", model, "--out", small, "--quantize", "int8", "--calibration", kws,
+         "--per-tensor", "--strip-names"], capsys)
+    assert small.stat().st_size <= 20 * 1024
     out = run(["data", "scene", tmp_path / "scene.wav", "--minutes", 0.5, "--vocabulary", "yes,no"],
               capsys)
     truth = read_truth(tmp_path / "scene.csv")
@@ -49,3 +53,5 @@ def test_the_readme_chain_on_small_data(tmp_path, capsys):
     assert scores["false_alarms_per_minute"] == pytest.approx(scores["false_alarms"] * 2)
     text = run(["stream", flat, tmp_path / "scene.wav", "--truth", tmp_path / "scene.csv"], capsys)
     assert f"of {len(said)})" in text and "false alarms per minute" in text
+    smallest = json.loads(run(["stream", small, tmp_path / "scene.wav", "--json"], capsys))
+    assert {d["label"] for d in smallest["detections"]} <= {"yes", "no"}
