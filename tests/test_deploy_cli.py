@@ -94,6 +94,8 @@ def test_export_int8_per_tensor(keras_model, int8_model, words, tmp_path, capsys
                              "--calibration", str(words), "--per-tensor"], capsys)
     assert status == 0 and "KB, int8, per tensor)" in stdout
     assert out.stat().st_size < int8_model.stat().st_size
+    assert json.loads(out.with_name("per_tensor.tflite.json").read_text())["per_channel"] is False
+    assert json.loads(int8_model.with_name("cnn_int8.tflite.json").read_text())["per_channel"] is True
     x = np.random.default_rng(0).normal(-40, 10, (16, *TFLitePredictor(out).input_shape))
     agree = (TFLitePredictor(out).predict_features(x).argmax(1)
              == TFLitePredictor(int8_model).predict_features(x).argmax(1))

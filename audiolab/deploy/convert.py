@@ -354,4 +354,6 @@ def export_model(model_path: str | os.PathLike, out: str | os.PathLike, *,
         "input": "features", "quantize": quantize, "model": metadata.get("model", "model"),
         "source": model_path.name, "split": metadata.get("split", {}),
     }
+    if quantize != "none":
+        meta["per_channel"] = per_channel
     return save_tflite(flat, out, metadata=meta)
