@@ -5,7 +5,7 @@
   (int8 weights, activations, input and output; calibrated on a
   representative sample of training features), with a scale for each
   output channel of the weights or, with ``per_channel=False``, one per
-  tensor (a third smaller for the keyword spotter).
+  tensor (about 30 % smaller for the keyword spotter).
 - :class:`~audiolab.predictors.TFLitePredictor` (offered here too; its
   former name ``TFLiteClassifier`` is kept as an alias for one release)
   runs a ``.tflite`` model with the LiteRT interpreter (``ai_edge_litert``),
