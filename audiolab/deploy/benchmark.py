@@ -135,8 +135,9 @@ def benchmark(
     timed = rng.choice(len(x), size=min(n_timing, len(x)), replace=False)
     rows = []
     for q in quantizations:
+        per_tensor = q != "none" and not per_channel  # float32 has no scales
         flat = to_tflite(model_or_path, quantize=q, representative_data=representative_data,
-                         per_channel=per_channel or q == "none")
+                         per_channel=not per_tensor)
         clf = TFLitePredictor(flat, metadata={**meta, "quantize": q})
         probs = clf.predict_features(x)
         accuracy = float(np.mean(probs.argmax(1) == y))
@@ -144,7 +145,7 @@ def benchmark(
         clf.invoke(xq[:1])  # warm-up
         times = min((_call_times(clf, xq) for _ in range(rounds)), key=np.median)
         rows.append({
-            "model": QUANTIZATION_LABELS[q] + ("" if per_channel or q == "none" else ", per tensor"),
+            "model": QUANTIZATION_LABELS[q] + (", per tensor" if per_tensor else ""),
             "size_bytes": len(flat), "size_kb": round(len(flat) / 1024, 1),
             "latency_ms_median": float(np.median(times) * 1e3),
             "latency_ms_p95": float(np.percentile(times, 95) * 1e3),
