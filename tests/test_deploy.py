@@ -323,6 +323,30 @@ def test_benchmark_per_tensor_rows_are_named_and_smaller(trained, dscnn):
     assert per_tensor[2]["accuracy"] >= 0.9
 
 
+def test_benchmark_tflite_measures_a_saved_model_as_benchmark_does(trained, dscnn, tmp_path):
+    from audiolab.deploy import TFLitePredictor, benchmark, benchmark_tflite, save_tflite, to_tflite
+
+    flat = to_tflite(dscnn["net"], quantize="int8", representative_data=trained["x"],
+                     per_channel=False)
+    path = save_tflite(flat, tmp_path / "m.tflite",
+                       metadata={**trained["metadata"], "quantize": "int8", "per_channel": False})
+    row = benchmark_tflite(path, trained["x"], trained["labels"], n_timing=4, rounds=1)
+    expected = benchmark(dscnn["net"], trained["x"], trained["labels"],
+                         representative_data=trained["x"], metadata=trained["metadata"],
+                         quantizations=["int8"], per_channel=False, n_timing=4, rounds=1)[0]
+    assert row["model"] == expected["model"] == "int8, per tensor"
+    for key in ("size_bytes", "memory_kb", "accuracy"):
+        assert row[key] == expected[key], key
+    assert row["size_bytes"] == len(flat)
+    predictor = TFLitePredictor(path)
+    assert benchmark_tflite(predictor, trained["x"][:6], trained["labels"][:6], n_timing=2,
+                            rounds=1)["model"] == "int8, per tensor"
+    with pytest.raises(ParameterError, match="metadata"):
+        benchmark_tflite(predictor, trained["x"], trained["labels"], metadata=trained["metadata"])
+    with pytest.raises(ParameterError, match="labels"):
+        benchmark_tflite(path, trained["x"], trained["labels"][:-1])
+
+
 def test_benchmark_reports_the_fastest_round(trained, monkeypatch):
     import importlib
 

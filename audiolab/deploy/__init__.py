@@ -15,7 +15,8 @@
   evaluate``) takes it too.
 - :func:`save_tflite` / :func:`export_model` write the model and its settings.
 - :func:`benchmark`: size, latency, memory and accuracy of float, dynamic and
-  int8 side by side.
+  int8 side by side; :func:`benchmark_tflite` measures one ``.tflite`` model
+  already converted (an exported file), without TensorFlow.
 - :class:`StreamingDetector` slides a window over a long recording or a live
   stream and reports smoothed detections with their times.
 - :func:`strip_names` drops the tensor names and signatures the interpreter
@@ -53,7 +54,7 @@ from __future__ import annotations
 
 from ..modelfile import QUANTIZATIONS, sidecar_path
 from ..predictors import TFLiteClassifier, TFLitePredictor
-from .benchmark import benchmark, format_table
+from .benchmark import benchmark, benchmark_tflite, format_table
 from .convert import classifier_part, export_model, read_tflite_metadata, save_tflite, to_tflite
 from .microcontroller import strip_names, to_c_array, write_c_array
 from .streaming import StreamingDetector, StreamResult
@@ -68,6 +69,7 @@ __all__ = [
     "TFLiteClassifier",
     "TFLitePredictor",
     "benchmark",
+    "benchmark_tflite",
     "format_table",
     "StreamingDetector",
     "StreamResult",

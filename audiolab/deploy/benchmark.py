@@ -16,7 +16,7 @@ from ..predictors import QUANTIZATION_LABELS, TFLitePredictor
 from ..validation import check_bool, check_choice, check_positive_int
 from .convert import classifier_part, to_tflite
 
-__all__ = ["benchmark", "format_table"]
+__all__ = ["benchmark", "benchmark_tflite", "format_table"]
 
 
 def _tensor_bytes(interpreter) -> int:
@@ -39,6 +39,86 @@ def _call_times(clf: TFLitePredictor, xq: NDArray) -> NDArray[np.float64]:
         clf.invoke(xq[i : i + 1])
         times[i] = time.perf_counter() - start
     return times
+
+
+def _features_and_labels(features: Any, labels: Any) -> tuple[NDArray[np.float32], NDArray]:
+    x = np.asarray(features, np.float32)
+    y = np.asarray(labels)
+    if x.ndim != 3 or y.shape != (len(x),) or len(x) == 0:
+        raise ParameterError(
+            f"features must be (n, n_features, n_frames) and labels (n,), got {x.shape} and {y.shape}"
+        )
+    return x, y
+
+
+def benchmark_tflite(
+    model: TFLitePredictor | str | os.PathLike | bytes,
+    features: Any,
+    labels: Any,
+    *,
+    metadata: Mapping[str, Any] | None = None,
+    n_timing: int = 200,
+    rounds: int = 3,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Size, latency, memory and accuracy of one ``.tflite`` model: a row of :func:`benchmark`.
+
+    Needs no TensorFlow: use it on a model written by ``audiolab export``,
+    on the machine it is meant for.
+
+    Parameters
+    ----------
+    model : TFLitePredictor, str, os.PathLike or bytes
+        The model: a predictor, a ``.tflite`` file (with its settings file
+        beside it) or a flatbuffer (with ``metadata``).
+    features : np.ndarray [shape=(n, n_features, n_frames)]
+        Test features (what the classifier takes).
+    labels : np.ndarray [shape=(n,)], int
+        Their classes.
+    metadata : mapping or None
+        The settings, as for :class:`~audiolab.predictors.TFLitePredictor`
+        (not with a predictor).
+    n_timing, rounds, seed : int
+        As for :func:`benchmark`.
+
+    Returns
+    -------
+    dict
+        ``model`` (its quantisation, from the settings' ``quantize`` and
+        ``per_channel``), ``size_bytes``, ``size_kb``, ``latency_ms_median``,
+        ``latency_ms_p95``, ``memory_kb`` and ``accuracy``, as for
+        :func:`benchmark`.
+
+    Examples
+    --------
+    >>> row = benchmark_tflite("kws.tflite", X_test, y_test)  # doctest: +SKIP
+    >>> print(format_table([row]))  # doctest: +SKIP
+    """
+    x, y = _features_and_labels(features, labels)
+    n_timing = check_positive_int("n_timing", n_timing)
+    rounds = check_positive_int("rounds", rounds)
+    if isinstance(model, TFLitePredictor):
+        if metadata is not None:
+            raise ParameterError("metadata is read from the predictor; pass one or the other")
+        clf = model
+    else:
+        clf = TFLitePredictor(model, metadata=metadata)
+    quantize = clf.metadata.get("quantize")
+    name = QUANTIZATION_LABELS.get(quantize, str(np.dtype(clf.input_details["dtype"])))
+    if quantize in ("dynamic", "int8") and clf.metadata.get("per_channel") is False:
+        name += ", per tensor"
+    accuracy = float(np.mean(clf.predict_features(x).argmax(1) == y))
+    timed = np.random.default_rng(seed).choice(len(x), size=min(n_timing, len(x)), replace=False)
+    xq = clf.quantize_input(x[timed])
+    clf.invoke(xq[:1])  # warm-up
+    times = min((_call_times(clf, xq) for _ in range(rounds)), key=np.median)
+    return {
+        "model": name, "size_bytes": clf.size, "size_kb": round(clf.size / 1024, 1),
+        "latency_ms_median": float(np.median(times) * 1e3),
+        "latency_ms_p95": float(np.percentile(times, 95) * 1e3),
+        "memory_kb": round(_tensor_bytes(clf.interpreter) / 1024, 1),
+        "accuracy": accuracy,
+    }
 
 
 def benchmark(
@@ -96,6 +176,7 @@ def benchmark(
 
     See Also
     --------
+    benchmark_tflite : the same for a ``.tflite`` model already converted.
     format_table
 
     Taught in lesson 12 (deployment with TFLite).
@@ -106,12 +187,7 @@ def benchmark(
         if metadata is None:
             metadata = models.read_metadata(model_or_path)
         model_or_path = models.load_model(model_or_path)
-    x = np.asarray(features, np.float32)
-    y = np.asarray(labels)
-    if x.ndim != 3 or y.shape != (len(x),) or len(x) == 0:
-        raise ParameterError(
-            f"features must be (n, n_features, n_frames) and labels (n,), got {x.shape} and {y.shape}"
-        )
+    x, y = _features_and_labels(features, labels)
     n_timing = check_positive_int("n_timing", n_timing)
     rounds = check_positive_int("rounds", rounds)
     per_channel = check_bool("per_channel", per_channel)
@@ -131,27 +207,16 @@ def benchmark(
             f"the model has no feature front end, so metadata must give {', '.join(missing)} "
             f"(the feature settings of its training)"
         )
-    rng = np.random.default_rng(seed)
-    timed = rng.choice(len(x), size=min(n_timing, len(x)), replace=False)
     rows = []
     for q in quantizations:
         per_tensor = q != "none" and not per_channel  # float32 has no scales
         flat = to_tflite(model_or_path, quantize=q, representative_data=representative_data,
                          per_channel=not per_tensor)
-        clf = TFLitePredictor(flat, metadata={**meta, "quantize": q})
-        probs = clf.predict_features(x)
-        accuracy = float(np.mean(probs.argmax(1) == y))
-        xq = clf.quantize_input(x[timed])
-        clf.invoke(xq[:1])  # warm-up
-        times = min((_call_times(clf, xq) for _ in range(rounds)), key=np.median)
-        rows.append({
-            "model": QUANTIZATION_LABELS[q] + (", per tensor" if per_tensor else ""),
-            "size_bytes": len(flat), "size_kb": round(len(flat) / 1024, 1),
-            "latency_ms_median": float(np.median(times) * 1e3),
-            "latency_ms_p95": float(np.percentile(times, 95) * 1e3),
-            "memory_kb": round(_tensor_bytes(clf.interpreter) / 1024, 1),
-            "accuracy": accuracy,
-        })
+        settings = {**meta, "quantize": q}
+        if q != "none":
+            settings["per_channel"] = not per_tensor
+        rows.append(benchmark_tflite(flat, x, y, metadata=settings, n_timing=n_timing,
+                                     rounds=rounds, seed=seed))
     return rows
 
 
