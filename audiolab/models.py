@@ -59,6 +59,7 @@ from numpy.typing import NDArray
 from .errors import AudiolabError, ParameterError
 from .features import SPEECH_DEFAULTS, SPEECH_FEATURES
 from .files import atomic_write
+from .losses import SmoothedSparseCrossentropy  # noqa: F401  (registered: smoothed models load)
 from .modelfile import FEATURE_KINDS, KERAS_ENTRY, MODEL_KINDS, add_card_to_keras, read_keras_card
 from .quiet import import_keras
 from .validation import (

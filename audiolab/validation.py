@@ -32,6 +32,7 @@ __all__ = [
     "check_sr",
     "check_fmax",
     "check_max_warp",
+    "check_label_smoothing",
     "check_duration",
     "check_db",
     "check_rng",
@@ -193,13 +194,22 @@ def check_fmax(name: str, value: Any, sr: float, *, fmin: float = 0.0) -> float:
     return fmax
 
 
-def check_max_warp(name: str, value: Any) -> float:
-    """Return the largest frequency warp of SpecAugment, a fraction in [0, 1), or raise."""
+def _check_fraction_below_one(name: str, value: Any, example: str) -> float:
     number = _as_real(name, value)
     if not 0.0 <= number < 1.0:
-        raise ParameterError(f"{name} must be at least 0 and below 1 (0.12: up to 12 % either "
-                             f"way), got {value!r}")
+        raise ParameterError(f"{name} must be at least 0 and below 1 ({example}), got {value!r}")
     return number
+
+
+def check_max_warp(name: str, value: Any) -> float:
+    """Return the largest frequency warp of SpecAugment, a fraction in [0, 1), or raise."""
+    return _check_fraction_below_one(name, value, "0.12: up to 12 % either way")
+
+
+def check_label_smoothing(name: str, value: Any) -> float:
+    """Return a label smoothing, a fraction in [0, 1), or raise."""
+    return _check_fraction_below_one(name, value,
+                                     "0.1: a tenth of each label spread over all the classes")
 
 
 def check_duration(name: str, value: Any) -> float:

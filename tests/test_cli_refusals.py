@@ -111,8 +111,9 @@ def test_the_python_api_checks_the_output_before_training(tiny_folder, tmp_path)
 @pytest.mark.parametrize(("options", "words"), [
     ({"augment": "light", "max_warp": 0.0}, "max_warp is for augment='strong'"),
     ({"augment": "strong", "max_warp": 1.5}, "max_warp must be at least 0 and below 1"),
+    ({"label_smoothing": -0.1}, "label_smoothing must be at least 0 and below 1"),
 ])
-def test_the_python_api_checks_the_warp_before_reading_data(tmp_path, options, words):
+def test_the_python_api_checks_its_recipe_before_reading_data(tmp_path, options, words):
     from audiolab.errors import ParameterError
     from audiolab.train import train_folder
 
@@ -435,6 +436,11 @@ def test_data_fsdd_that_loses_a_race_to_the_same_export_reuses_it(mini_fsdd, tmp
      "--max-warp must be at least 0 and below 1 (0.12: up to 12 % either way), got 1.0"),
     (["train", "{data}", "--out", "{tmp}/m.keras", "--max-warp", "0"],
      "--max-warp is for --augment strong (its SpecAugment warps the frequencies), got --augment light"),
+    (["train", "{data}", "--out", "{tmp}/m.keras", "--label-smoothing", "1"],
+     "--label-smoothing must be at least 0 and below 1 (0.1: a tenth of each label spread over "
+     "all the classes), got 1.0"),
+    (["train", "{data}", "--out", "{tmp}/m.keras", "--from", "base", "--label-smoothing", "0.1"],
+     "--label-smoothing and --from: fine-tuning trains its new classifier on the plain labels"),
     (["data", "fsdd", "{tmp}/f", "--sr", "999999999"], "--sr must be between"),
     (["data", "speech", "{tmp}/s", "--duration", "1e9"], "--duration must be between 0.2 and 30"),
     (["stream", "{model}", "{wav}", "--hop", "1e308"], "--hop must be between 0.001 and 3600"),

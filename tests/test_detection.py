@@ -342,6 +342,23 @@ def test_detection_curve_trades_recall_for_false_alarms():
     assert detector.threshold == 0.5
 
 
+def test_the_fine_thresholds_find_a_best_threshold_between_the_default_steps():
+    """A confident model's false alarms and hits sit between 0.95 and 1: the default grid
+    finds no threshold within the budget, the fine one finds 0.96."""
+    assert set(evaluate.DEFAULT_THRESHOLDS) <= set(evaluate.FINE_THRESHOLDS)
+    assert evaluate.FINE_THRESHOLDS[0] == 0.3 and evaluate.FINE_THRESHOLDS[-1] == 0.99
+    assert np.allclose(np.diff(evaluate.FINE_THRESHOLDS), 0.01)
+    script = "aaa..bb...aa"
+    truth = [{"start": 0.1, "end": 0.3, "label": "a"}, {"start": 1.1, "end": 1.2, "label": "a"}]
+    classifier = Scripted(script, {"a": 0.97, "b": 0.955})
+    detector = StreamingDetector(classifier, hop=0.1, smoothing=1, min_rms=0.0)
+    stream = detector.process(recording(script))
+    assert evaluate.detection_curve(detector, stream, truth).best(0.5) is None
+    threshold, scores = evaluate.detection_curve(
+        detector, stream, truth, thresholds=evaluate.FINE_THRESHOLDS).best(0.5)
+    assert threshold == 0.96 and scores.recall == 1.0 and scores.false_alarms == 0
+
+
 def test_best_is_none_when_no_threshold_keeps_the_budget():
     curve = evaluate.DetectionCurve(thresholds=(0.5,), scores=(
         detection_scores([{"start": 5, "end": 6, "label": "a"}], [], duration=60.0),))
@@ -397,8 +414,9 @@ def test_stream_scores_against_a_truth_file(tmp_path, monkeypatch, capsys):
     assert answer["scores"]["false_alarm_sources"] == {"other word": 0, "other keyword": 1,
                                                        "repeat": 0, "background": 0}
     assert answer["scores"]["false_alarm_words"] == [{"said": "ay", "detected": "b", "count": 1}]
-    # 1 false alarm in 1.3 s is far above 0.5 a minute: only thresholds that drop "b" keep to it
-    assert answer["best_threshold"] == 0.75
+    # 1 false alarm in 1.3 s is far above 0.5 a minute: only thresholds that drop "b" (0.7)
+    # keep to it, and the search goes in steps of 0.01 (FINE_THRESHOLDS)
+    assert answer["best_threshold"] == 0.71
     classifier.k = 0
     assert main(argv) == 0
     text = capsys.readouterr().out
@@ -406,7 +424,7 @@ def test_stream_scores_against_a_truth_file(tmp_path, monkeypatch, capsys):
     assert ("the false alarms were heard in: other words 0, other keywords (misheard) 1, "
             "keywords found again 0, background 0") in text
     assert 'taken for keywords most often: "ay" as b (1)' in text
-    assert "best threshold within 0.5 false alarms per minute: 0.75 (recall 0.500" in text
+    assert "best threshold within 0.5 false alarms per minute: 0.71 (recall 0.500" in text
     bad = tmp_path / "bad.csv"
     bad.write_text("begin,end,label\n1,2,a\n")
     assert main([*argv[:-1], str(bad)]) == 2

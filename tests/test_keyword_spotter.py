@@ -28,10 +28,12 @@ def test_the_readme_chain_on_small_data(tmp_path, capsys):
     run(["data", "speech", kws, "--vocabulary", "yes,no", "--per-class", 20, "--unknown",
          "--silence", "--quiet"], capsys)
     assert sorted(p.name for p in kws.iterdir() if p.is_dir()) == ["_silence_", "_unknown_", "no", "yes"]
-    out = run(["train", kws, "--model", "dscnn", "--augment", "strong", "--epochs", 3,
-               "--out", model], capsys)
+    out = run(["train", kws, "--model", "dscnn", "--augment", "strong", "--label-smoothing", 0.1,
+               "--epochs", 3, "--out", model], capsys)
     assert "model: dscnn" in out
-    assert read_metadata(model)["training"]["max_warp"] == 0.12  # --augment strong's default warp
+    training = read_metadata(model)["training"]
+    assert training["max_warp"] == 0.12  # --augment strong's default warp
+    assert training["label_smoothing"] == 0.1
     run(["export", model, "--out", flat, "--quantize", "int8", "--calibration", kws], capsys)
     assert flat.stat().st_size <= 32 * 1024
     small = tmp_path / "kws_small.tflite"

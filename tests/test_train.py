@@ -266,9 +266,46 @@ def test_weight_averaging_keeps_the_mean_of_every_step_from_its_epoch():
         model.evaluate(validation, verbose=0, return_dict=True)["accuracy"])
 
 
+def test_smoothed_loss_is_the_cross_entropy_against_smoothed_labels():
+    from audiolab.losses import SmoothedSparseCrossentropy
+
+    probabilities = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]], np.float32)
+    labels = np.array([0, 1])
+    target = np.full((2, 3), 0.3 / 3) + 0.7 * np.eye(3)[labels]
+    expected = -np.mean(np.sum(target * np.log(probabilities), axis=1))
+    assert float(SmoothedSparseCrossentropy(0.3)(labels, probabilities)) == pytest.approx(expected,
+                                                                                      rel=1e-5)
+    plain = -np.mean(np.log(probabilities[[0, 1], labels]))
+    assert float(SmoothedSparseCrossentropy(0.0)(labels[:, None], probabilities)) == pytest.approx(
+        plain, rel=1e-5)
+    assert SmoothedSparseCrossentropy.from_config(
+        SmoothedSparseCrossentropy(0.2).get_config()).label_smoothing == 0.2
+    for bad in (1.0, -0.1, "0.1"):
+        with pytest.raises(ParameterError, match="label_smoothing"):
+            SmoothedSparseCrossentropy(bad)
+
+
+def test_label_smoothing_keeps_the_model_from_certainty_and_the_model_loads(tmp_path):
+    """Three tenths of each label spread over both classes: the model learns the task, but its
+    probabilities stay near the smoothed target (0.85) where the plain loss drives them to 1."""
+    plain, _ = _tiny(epochs=12, learning_rate=1e-2, patience=None)
+    smoothed, history = _tiny(epochs=12, learning_rate=1e-2, patience=None, label_smoothing=0.3)
+    x, y = two_tones()
+    X = features.extract_batch(x[1::2], SR, **SETTINGS)
+    top = {name: np.asarray(model(X, training=False)).max(axis=1)
+           for name, model in (("plain", plain), ("smoothed", smoothed))}
+    assert history.best()["val_accuracy"] == 1.0
+    assert np.median(top["plain"]) > 0.95 and 0.75 < np.median(top["smoothed"]) < 0.9
+    path = models.save_model(smoothed, tmp_path / "smoothed.keras")
+    loaded = models.load_model(path)
+    np.testing.assert_allclose(np.asarray(loaded(X, training=False)),
+                               np.asarray(smoothed(X, training=False)), atol=1e-6)
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
+        ({"label_smoothing": 1.0}, "label_smoothing must be at least 0 and below 1"),
         ({"epochs": 0}, "epochs"),
         ({"average_from": 0}, "average_from must be"),
         ({"epochs": 3, "average_from": 4, "patience": None}, r"from 1 to epochs \(3\), got 4"),

@@ -249,6 +249,7 @@ def _check_stream(predictor, file: str, hop: float) -> None:
 def _run_stream(args: argparse.Namespace) -> int:
     from ..deploy import StreamingDetector
     from ..evaluate.detection import (
+        FINE_THRESHOLDS,
         detection_curve,
         detection_scores,
         false_alarm_sources,
@@ -270,7 +271,8 @@ def _run_stream(args: argparse.Namespace) -> int:
         scores = detection_scores(result.detections, truth, duration=result.duration)
         sources = false_alarm_sources(result.detections, truth)
         words = false_alarm_words(result.detections, truth)
-        best = detection_curve(detector, result, truth).best(max_false_alarms_per_minute=0.5)
+        best = detection_curve(detector, result, truth, thresholds=FINE_THRESHOLDS).best(
+            max_false_alarms_per_minute=0.5)
     if args.json:
         answer = {"model": str(args.model), "file": str(args.file),
                   "duration": round(result.duration, 3),
@@ -299,7 +301,7 @@ def _run_stream(args: argparse.Namespace) -> int:
             print("taken for keywords most often: " + ", ".join(
                 f'"{said}" as {detected} ({n})' for said, detected, n in words[:_WORDS_SHOWN]))
         if best is None:
-            print("no threshold from 0.30 to 0.95 keeps to 0.5 false alarms per minute")
+            print("no threshold from 0.30 to 0.99 keeps to 0.5 false alarms per minute")
         else:
             print(f"best threshold within 0.5 false alarms per minute: {best[0]:g} "
                   f"({_scores_text(best[1])})")

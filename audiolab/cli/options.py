@@ -60,6 +60,7 @@ from ..errors import AudiolabError
 from ..files import why_missing
 from ..modelfile import MODEL_KINDS, QUANTIZATIONS
 from ..validation import (
+    check_label_smoothing,
     check_max_warp,
     check_nonnegative,
     check_nonnegative_int,
@@ -83,6 +84,7 @@ __all__ = [
     "existing_file",
     "existing_folder",
     "in_option_terms",
+    "label_fraction",
     "nonnegative_float",
     "nonnegative_int",
     "output_file",
@@ -205,6 +207,17 @@ def warp_fraction(name: str) -> ArgumentType:
     0.0
     """
     return _number(check_max_warp, name)
+
+
+def label_fraction(name: str) -> ArgumentType:
+    """The type of an option that takes a label smoothing, a fraction in [0, 1).
+
+    Examples
+    --------
+    >>> label_fraction("--label-smoothing")("0.1")
+    0.1
+    """
+    return _number(check_label_smoothing, name)
 
 
 def probability(name: str) -> ArgumentType:

@@ -5,7 +5,7 @@
     audiolab train DATA_DIR --model cnn|rnn|crnn|transformer|dscnn --out MODEL.keras
                             [--epochs N] [--seed S] [--sr HZ] [--fmax HZ]
                             [--augment none|light|strong [--max-warp FRACTION]]
-                            [--skip-broken]
+                            [--label-smoothing FRACTION] [--skip-broken]
     audiolab train DATA_DIR --from base|BASE.keras --out MODEL.keras [--no-freeze] [--epochs N]
                             [--average-from EPOCH] ...
     audiolab evaluate MODEL DATA_DIR [--split test|val|train|all] [--json] [--skip-broken]
@@ -33,6 +33,7 @@ from .options import (
     MODEL_KINDS,
     existing_file,
     existing_folder,
+    label_fraction,
     nonnegative_int,
     output_file,
     positive_float,
@@ -97,6 +98,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        metavar="FRACTION",
                        help="with --augment strong: the largest frequency warp of SpecAugment "
                        "(default: 0.12, formants up to 12%% higher or lower; 0: no warp)")
+    train.add_argument("--label-smoothing", type=label_fraction("--label-smoothing"), default=None,
+                       metavar="FRACTION",
+                       help="spread this share of each label over all the classes, so that the "
+                       "model is less sure of what it was not trained on (default: 0; the "
+                       "keyword spotter: 0.1)")
     train.add_argument("--skip-broken", action="store_true",
                        help="skip files that cannot be read instead of stopping")
     train.set_defaults(func=_run_train, api_names={"fmax": "--fmax", "sr": "--sr",
@@ -146,6 +152,9 @@ def _run_train(args: argparse.Namespace) -> int:
         if args.max_warp is not None:
             raise AudiolabError("--max-warp and --from: fine-tuning adds no SpecAugment, "
                                 "so there is no frequency warp to set")
+        if args.label_smoothing is not None:
+            raise AudiolabError("--label-smoothing and --from: fine-tuning trains its new "
+                                "classifier on the plain labels")
         epochs = args.epochs or FEW_SHOT_EPOCHS
         result = finetune_folder(
             args.data_dir, base=args.base, out=args.out, freeze=args.freeze,
@@ -171,7 +180,7 @@ def _run_train(args: argparse.Namespace) -> int:
         result = train_folder(
             args.data_dir, model=args.model or "cnn", out=args.out, epochs=args.epochs or 15,
             seed=args.seed, sr=sr, fmax=args.fmax, augment=args.augment,
-            max_warp=args.max_warp,
+            max_warp=args.max_warp, label_smoothing=args.label_smoothing or 0.0,
             skip_broken=args.skip_broken, verbose=verbose, log=log)
     history = result.history
     report = result.report

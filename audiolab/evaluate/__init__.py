@@ -37,7 +37,9 @@ from .analysis import (
     threshold_for,
 )
 from .detection import (
+    DEFAULT_THRESHOLDS,
     FALSE_ALARM_SOURCES,
+    FINE_THRESHOLDS,
     DetectionCurve,
     DetectionScores,
     detection_curve,
@@ -84,6 +86,8 @@ __all__ = [
     "false_alarm_sources",
     "false_alarm_words",
     "FALSE_ALARM_SOURCES",
+    "DEFAULT_THRESHOLDS",
+    "FINE_THRESHOLDS",
     "read_truth",
     "DetectionCurve",
     "detection_curve",

@@ -30,10 +30,14 @@ from numpy.typing import ArrayLike, NDArray
 from ..errors import AudiolabError, ParameterError
 
 __all__ = ["DetectionScores", "detection_scores", "false_alarm_sources", "FALSE_ALARM_SOURCES",
-           "false_alarm_words", "read_truth", "DetectionCurve", "detection_curve", "plot_detection_curve"]
+           "false_alarm_words", "read_truth", "DetectionCurve", "detection_curve", "plot_detection_curve",
+           "DEFAULT_THRESHOLDS", "FINE_THRESHOLDS"]
 
 #: Thresholds :func:`detection_curve` tries unless told otherwise.
 DEFAULT_THRESHOLDS = tuple(round(0.3 + 0.05 * i, 2) for i in range(14))  # 0.30 ... 0.95
+#: Thresholds for choosing one (``audiolab stream --truth``, ``bench/deploy.py``): a
+#: confident model's posteriors crowd near 1, between the default's last steps.
+FINE_THRESHOLDS = tuple(round(0.3 + 0.01 * i, 2) for i in range(70))  # 0.30 ... 0.99
 
 
 @dataclass(frozen=True)
@@ -489,7 +493,8 @@ def detection_curve(detector: Any, y: ArrayLike, truth: Sequence[Any], *,
     truth : sequence of mapping
         Its true events (``start``, ``end``, ``label``; :func:`read_truth`).
     thresholds : sequence of float
-        The thresholds, each between 0 and 1 (default 0.30, 0.35, ..., 0.95).
+        The thresholds, each between 0 and 1 (default 0.30, 0.35, ..., 0.95;
+        :data:`FINE_THRESHOLDS` are 0.30, 0.31, ..., 0.99).
     tolerance : float
         As for :func:`detection_scores`.
 
