@@ -2,7 +2,7 @@
 
 Run ``python bench/deploy.py [--model dscnn|cnn] [--epochs 15] [--augment light] [--seed 0]
 [--filters 40,40,40,40,40] [--kernel 5,7] [--strides 2,2] [--block-strides 2,2,2,1]
-[--spotter-seeds 0,1,2]``.
+[--spotter-seeds 0,1,2] [--spotter-label-smoothing 0.1]``.
 
 Trains the model (:func:`audiolab.models.build_dscnn` by default, ``build_cnn``
 with ``--model cnn``) with ``audiolab.train.train_clips`` (the defaults of
@@ -29,10 +29,11 @@ with ``_unknown_`` and ``_silence_`` (``--spotter-per-class`` clips per class,
 500 by default, with the Flite voices where ``flite`` is installed; made with
 the seed and cached under ``$AUDIOLAB_DATA``), the DS-CNN trained on them with
 the strong augmentation and a label smoothing of 0.1 (``--spotter-label-smoothing``),
-converted three ways (int8 calibrated on 200 training
-clips) and measured by :func:`audiolab.deploy.benchmark` on all 3,000 FSDD
-recordings (a digit counts as right only if the model names it: ``_unknown_``
-and ``_silence_`` are wrong answers), and the int8 model's
+converted to float32 and to int8 with a scale per channel and per tensor (int8
+calibrated on 200 training clips), and measured by
+:func:`audiolab.deploy.benchmark_tflite` on all 3,000 FSDD recordings (a digit
+counts as right only if the model names it: ``_unknown_`` and ``_silence_``
+are wrong answers), and the int8 model's
 :func:`audiolab.evaluate.detection_curve` on a ``--scene-minutes`` scene of
 :func:`audiolab.datasets.make_scene` (10 minutes, made with the same seed):
 recall and false alarms per minute at thresholds 0.30-0.99 (steps of 0.01,
@@ -75,7 +76,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 
+def _argparse_type(audiolab_type):
+    """An option type of audiolab.cli.options whose refusal argparse prints as a usage error."""
+    from audiolab.errors import AudiolabError
+
+    def parse(text: str):
+        try:
+            return audiolab_type(text)
+        except AudiolabError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return parse
+
+
 def main(argv: list[str] | None = None) -> int:
+    from audiolab.cli.options import label_fraction
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--augment", default="light", choices=["none", "light", "strong"])
@@ -96,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="train one spotter per seed, each with its own data and scene "
                         "(default: 0,1,2)")
     parser.add_argument("--spotter-epochs", type=int, default=30)
-    parser.add_argument("--spotter-label-smoothing", type=float, default=0.1,
+    parser.add_argument("--spotter-label-smoothing", default=0.1,
+                        type=_argparse_type(label_fraction("--spotter-label-smoothing")),
                         help="the spotter's label smoothing (default: 0.1, as in the README)")
     parser.add_argument("--scene-minutes", type=float, default=10.0)
     args = parser.parse_args(argv)

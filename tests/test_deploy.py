@@ -345,6 +345,17 @@ def test_benchmark_tflite_measures_a_saved_model_as_benchmark_does(trained, dscn
         benchmark_tflite(predictor, trained["x"], trained["labels"], metadata=trained["metadata"])
     with pytest.raises(ParameterError, match="labels"):
         benchmark_tflite(path, trained["x"], trained["labels"][:-1])
+    # settings without "quantize": the name comes from the tensors' types (the converter leaves
+    # weight tensors under 1,024 values in float, so the dynamic model needs wider layers)
+    from audiolab import models
+
+    wide = models.build_cnn(trained["x"].shape[1:], 3, filters=(32, 64))
+    for model, quantize, name in ((dscnn["net"], "none", "float32"), (wide, "dynamic", "dynamic"),
+                                  (dscnn["net"], "int8", "int8")):
+        flat = to_tflite(model, quantize=quantize, representative_data=trained["x"])
+        row = benchmark_tflite(flat, trained["x"], trained["labels"], metadata=trained["metadata"],
+                               n_timing=2, rounds=1)
+        assert row["model"] == name
 
 
 def test_benchmark_reports_the_fastest_round(trained, monkeypatch):

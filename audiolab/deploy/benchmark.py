@@ -51,6 +51,16 @@ def _features_and_labels(features: Any, labels: Any) -> tuple[NDArray[np.float32
     return x, y
 
 
+def _quantization_of(clf: TFLitePredictor) -> str:
+    """``"none"``, ``"dynamic"`` or ``"int8"``: from the settings, or else from the tensors' types."""
+    if clf.metadata.get("quantize") in QUANTIZATIONS:
+        return clf.metadata["quantize"]
+    if clf.quantized:
+        return "int8"
+    int8_tensors = any(np.dtype(d["dtype"]) == np.int8 for d in clf.interpreter.get_tensor_details())
+    return "dynamic" if int8_tensors else "none"
+
+
 def benchmark_tflite(
     model: TFLitePredictor | str | os.PathLike | bytes,
     features: Any,
@@ -85,7 +95,7 @@ def benchmark_tflite(
     -------
     dict
         ``model`` (its quantisation, from the settings' ``quantize`` and
-        ``per_channel``), ``size_bytes``, ``size_kb``, ``latency_ms_median``,
+        ``per_channel``, or without them from the tensors' types), ``size_bytes``, ``size_kb``, ``latency_ms_median``,
         ``latency_ms_p95``, ``memory_kb`` and ``accuracy``, as for
         :func:`benchmark`.
 
@@ -103,9 +113,9 @@ def benchmark_tflite(
         clf = model
     else:
         clf = TFLitePredictor(model, metadata=metadata)
-    quantize = clf.metadata.get("quantize")
-    name = QUANTIZATION_LABELS.get(quantize, str(np.dtype(clf.input_details["dtype"])))
-    if quantize in ("dynamic", "int8") and clf.metadata.get("per_channel") is False:
+    quantize = _quantization_of(clf)
+    name = QUANTIZATION_LABELS[quantize]
+    if quantize != "none" and clf.metadata.get("per_channel") is False:
         name += ", per tensor"
     accuracy = float(np.mean(clf.predict_features(x).argmax(1) == y))
     timed = np.random.default_rng(seed).choice(len(x), size=min(n_timing, len(x)), replace=False)
