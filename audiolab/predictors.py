@@ -293,6 +293,16 @@ class TFLitePredictor(Predictor):
         """True when the model takes int8 input (full-integer quantisation)."""
         return np.dtype(self.input_details["dtype"]) != np.float32
 
+    @property
+    def quantization(self) -> str:
+        """``"none"``, ``"dynamic"`` or ``"int8"``: from the settings, or else from the tensors' types."""
+        if self.metadata.get("quantize") in QUANTIZATION_LABELS:
+            return self.metadata["quantize"]
+        if self.quantized:
+            return "int8"
+        details = self.interpreter.get_tensor_details()
+        return "dynamic" if any(np.dtype(d["dtype"]) == np.int8 for d in details) else "none"
+
     def quantize_input(self, x: NDArray[np.floating]) -> NDArray:
         """Features as the model's input type: int8 via scale and zero point, or float32."""
         dtype = np.dtype(self.input_details["dtype"])
@@ -338,7 +348,7 @@ class TFLitePredictor(Predictor):
 
     def describe(self) -> str:
         kind = self.metadata.get("model", "model")
-        quant = QUANTIZATION_LABELS.get(self.metadata.get("quantize", ""), str(np.dtype(self.input_details["dtype"])))
+        quant = QUANTIZATION_LABELS[self.quantization]
         return (f"{kind} TFLite ({quant}, {self.size / 1024:.1f} KB), {len(self.class_names)} "
                 f"classes, {self.sr} Hz, {self.duration:.2f} s clips")
 

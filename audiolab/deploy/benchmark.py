@@ -51,16 +51,6 @@ def _features_and_labels(features: Any, labels: Any) -> tuple[NDArray[np.float32
     return x, y
 
 
-def _quantization_of(clf: TFLitePredictor) -> str:
-    """``"none"``, ``"dynamic"`` or ``"int8"``: from the settings, or else from the tensors' types."""
-    if clf.metadata.get("quantize") in QUANTIZATIONS:
-        return clf.metadata["quantize"]
-    if clf.quantized:
-        return "int8"
-    int8_tensors = any(np.dtype(d["dtype"]) == np.int8 for d in clf.interpreter.get_tensor_details())
-    return "dynamic" if int8_tensors else "none"
-
-
 def benchmark_tflite(
     model: TFLitePredictor | str | os.PathLike | bytes,
     features: Any,
@@ -113,7 +103,7 @@ def benchmark_tflite(
         clf = model
     else:
         clf = TFLitePredictor(model, metadata=metadata)
-    quantize = _quantization_of(clf)
+    quantize = clf.quantization
     name = QUANTIZATION_LABELS[quantize]
     if quantize != "none" and clf.metadata.get("per_channel") is False:
         name += ", per tensor"
