@@ -264,7 +264,7 @@ def read_tflite_metadata(path: str | os.PathLike) -> dict[str, Any]:
 
 def _calibration_clips(data_dir: str | os.PathLike, metadata: Mapping[str, Any], limit: int = 200,
                        seed: int = 0) -> NDArray[np.float32]:
-    """Up to ``limit`` training clips of a class-per-folder dataset (stratified pick)."""
+    """Up to ``limit`` clips of a class-per-folder dataset, drawn at random (``seed``) from its training split."""
     dataset, _ = load_folder_with_notes(data_dir, sr=int(metadata["sr"]),
                                duration=float(metadata["n_samples"]) / int(metadata["sr"]),
                                skip_broken=True)
