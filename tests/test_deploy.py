@@ -135,6 +135,86 @@ def test_the_dscnn_converts_every_way_and_int8_keeps_the_top_class(trained, dscn
             assert np.mean(probs.argmax(1) == dscnn["reference"].argmax(1)) >= 0.95, q
 
 
+def int8_probabilities(net, calibration, x, metadata):
+    from audiolab.deploy import TFLitePredictor, to_tflite
+
+    flat = to_tflite(net, quantize="int8", representative_data=calibration)
+    return TFLitePredictor(flat, metadata=metadata).predict_features(x)
+
+
+def test_folding_batch_norm_keeps_every_output_and_leaves_no_batch_norm(trained, dscnn):
+    from audiolab.deploy import fold_batch_norm
+
+    for net, x in ((trained["net"], trained["x"]), (dscnn["net"], dscnn["x"])):
+        folded = fold_batch_norm(net)
+        kinds = [type(layer).__name__ for layer in folded.layers]
+        assert "BatchNormalization" not in kinds and "MaxPooling2D" in kinds or net is dscnn["net"]
+        assert len(folded.layers) == len(net.layers) - kinds.count("Conv2D") - kinds.count(
+            "DepthwiseConv2D")
+        np.testing.assert_allclose(np.asarray(folded(x, training=False)),
+                                   np.asarray(net(x, training=False)), atol=1e-5)
+
+
+def test_the_simulated_rounding_is_what_tflite_int8_computes(trained, dscnn):
+    import tensorflow as tf
+
+    from audiolab.deploy import fold_batch_norm
+    from audiolab.deploy.quantization_aware import _Simulation
+
+    folded = fold_batch_norm(dscnn["net"])
+    simulation = _Simulation(folded)
+    simulation(tf.constant(trained["x"]), mode="calibrate")  # the ranges TFLite calibrates
+    simulated = tf.nn.softmax(simulation(tf.constant(dscnn["x"]))).numpy()
+    int8 = int8_probabilities(folded, trained["x"], dscnn["x"], trained["metadata"])
+    # Much nearer TFLite's int8 answers than the float model is: the rounding is simulated
+    # at the right places.
+    assert np.abs(simulated - int8).mean() < 0.5 * np.abs(dscnn["reference"] - int8).mean()
+
+
+def test_finetuning_for_int8_moves_the_weights_but_keeps_the_answers(trained, dscnn):
+    from audiolab.deploy import finetune_for_int8, fold_batch_norm
+
+    net, x = dscnn["net"], trained["x"]
+    tuned = finetune_for_int8(net, x, epochs=3, batch_size=12, seed=0)
+    assert "BatchNormalization" not in [type(layer).__name__ for layer in tuned.layers]
+    moved = [np.abs(a - b).max() for a, b in zip(tuned.get_weights(),
+                                                  fold_batch_norm(net).get_weights(), strict=True)]
+    assert max(moved) > 0
+    assert np.abs(np.asarray(tuned(dscnn["x"], training=False)) - dscnn["reference"]).mean() < 0.02
+    int8 = int8_probabilities(tuned, x, dscnn["x"], trained["metadata"])
+    assert np.mean(int8.argmax(1) == dscnn["reference"].argmax(1)) >= 0.95
+    np.testing.assert_allclose(np.asarray(net(x, training=False)),  # the model itself unchanged
+                               np.asarray(finetune_for_int8(net, x, epochs=0)(x, training=False)),
+                               atol=1e-5)
+
+
+def test_finetuning_for_int8_is_reproducible(trained, dscnn):
+    from audiolab.deploy import finetune_for_int8
+
+    first, second = (finetune_for_int8(dscnn["net"], trained["x"], epochs=2, seed=3)
+                     for _ in range(2))
+    for a, b in zip(first.get_weights(), second.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_finetuning_for_int8_refuses_what_it_cannot_simulate(trained):
+    from audiolab import models
+    from audiolab.deploy import finetune_for_int8, fold_batch_norm
+
+    x = trained["x"]
+    transformer = models.build_transformer(x.shape[1:], 3, width=16, num_heads=2, mlp_units=16)
+    with pytest.raises(ParameterError, match="cnn, dscnn"):
+        fold_batch_norm(transformer)
+    with pytest.raises(ParameterError, match="features must have shape"):
+        finetune_for_int8(trained["net"], x[:, :8])
+    with pytest.raises(ParameterError, match="NaN"):
+        finetune_for_int8(trained["net"], np.full_like(x, np.nan))
+    with pytest.raises(ParameterError, match="epochs"):
+        finetune_for_int8(trained["net"], x, epochs=-1)
+    with pytest.raises(ParameterError, match="learning_rate"):
+        finetune_for_int8(trained["net"], x, learning_rate=0)
+
+
 def scale_counts(predictor) -> list[int]:
     """How many scales each quantised tensor of a model has."""
     return [len(detail["quantization_parameters"]["scales"])

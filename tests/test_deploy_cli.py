@@ -102,6 +102,33 @@ def test_export_int8_per_tensor(keras_model, int8_model, words, tmp_path, capsys
     assert agree.mean() >= 0.9
 
 
+def test_int8_export_is_finetuned_unless_told_not_to(keras_model, int8_model, words, tmp_path,
+                                                     capsys):
+    from audiolab.deploy import TFLitePredictor
+
+    assert json.loads(int8_model.with_name("cnn_int8.tflite.json").read_text())["qat_epochs"] == 3
+    out = tmp_path / "calibrated.tflite"
+    status, _, _ = run(["export", str(keras_model), "--out", str(out), "--quantize", "int8",
+                        "--calibration", str(words), "--qat-epochs", "0"], capsys)
+    assert status == 0 and json.loads(out.with_name("calibrated.tflite.json").read_text())[
+        "qat_epochs"] == 0
+    # Fine-tuning changes the weights, so the two int8 models differ, but not in their answers.
+    assert out.read_bytes() != int8_model.read_bytes()
+    from audiolab.io import load
+
+    clips = [load(path, sr=16000)[0] for path in sorted(words.rglob("*.wav"))]
+    agree = TFLitePredictor(out).predict(clips) == TFLitePredictor(int8_model).predict(clips)
+    assert agree.mean() >= 0.9
+
+
+def test_finetuning_without_int8_is_refused_before_converting(keras_model, tmp_path, capsys):
+    out = tmp_path / "float.tflite"
+    status, _, err = run(["export", str(keras_model), "--out", str(out), "--quantize", "dynamic",
+                          "--qat-epochs", "2"], capsys)
+    assert status == 2 and "--quantize int8" in err and len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_per_tensor_without_quantisation_is_refused_before_converting(keras_model, tmp_path,
                                                                       capsys):
     out = tmp_path / "float.tflite"

@@ -3,7 +3,8 @@
 ::
 
     audiolab export MODEL.keras --out MODEL.tflite [--quantize none|dynamic|int8]
-                    [--calibration DATA_DIR] [--per-tensor] [--c-array NAME] [--strip-names]
+                    [--calibration DATA_DIR] [--qat-epochs 3] [--per-tensor] [--c-array NAME]
+                    [--strip-names]
     audiolab predict MODEL(.keras|.tflite) FILE... [--top-k 3] [--json]
     audiolab stream MODEL(.keras|.tflite) FILE [--hop 0.1] [--threshold 0.6] [--refractory S]
                     [--suppress-overlaps] [--truth CSV] [--json]
@@ -33,6 +34,7 @@ from .options import (
     existing_file,
     existing_folder,
     nonnegative_float,
+    nonnegative_int,
     one_line,
     output_file,
     positive_int,
@@ -48,9 +50,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "export",
         help="convert a trained .keras model to TensorFlow Lite (float, dynamic or int8)",
         description="Convert MODEL.keras (saved by audiolab train) to a .tflite classifier that "
-        "takes log-mel features, and write its settings beside it (MODEL.tflite.json). int8 "
-        "quantisation is calibrated on training clips of --calibration (default: the folder "
-        "the model was trained on).",
+        "takes log-mel features, and write its settings beside it (MODEL.tflite.json). For "
+        "int8 the model is first fine-tuned with int8's rounding simulated (quantisation-aware), "
+        "then calibrated, on training clips of --calibration (default: the folder the model was "
+        "trained on).",
     )
     export.add_argument("model", metavar="MODEL.keras", type=existing_file("model file"),
                         help="a model saved by audiolab train")
@@ -64,6 +67,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("--calibration", metavar="DATA_DIR",
                         type=existing_folder("dataset folder"),
                         help="class-per-folder dataset whose training clips calibrate int8")
+    export.add_argument("--qat-epochs", metavar="N", type=nonnegative_int("--qat-epochs"),
+                        help="with --quantize int8: epochs of quantisation-aware fine-tuning on the "
+                        "calibration clips, so that int8 keeps the float model's answers (default: "
+                        "3; 0: calibrate only)")
     export.add_argument("--per-tensor", action="store_true",
                         help="with --quantize dynamic or int8: one scale per weight tensor "
                         "instead of one per output channel: about 30 %% smaller for a small model "
@@ -162,7 +169,8 @@ def _run_export(args: argparse.Namespace) -> int:
         for ending in (".cc", ".h"):
             check_output("--c-array", target.parent / f"{args.c_array}{ending}", what="C file")
     out = export_model(model, args.out, quantize=args.quantize, calibration=args.calibration,
-                       per_channel=not args.per_tensor, strip_names=args.strip_names)
+                       per_channel=not args.per_tensor, strip_names=args.strip_names,
+                       qat_epochs=args.qat_epochs)
     size = out.stat().st_size
     kind = ", ".join([args.quantize, *(["per tensor"] if args.per_tensor else []),
                       *(["names stripped"] if args.strip_names else [])])

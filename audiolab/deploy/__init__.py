@@ -19,6 +19,11 @@
   already converted (an exported file), without TensorFlow.
 - :class:`StreamingDetector` slides a window over a long recording or a live
   stream and reports smoothed detections with their times.
+- :func:`finetune_for_int8` fine-tunes a convolutional classifier with the
+  int8 rounding simulated, so that int8 keeps the float model's answers
+  (quantisation-aware training; ``audiolab export --quantize int8`` runs it),
+  after :func:`fold_batch_norm` has folded its batch normalisation into the
+  convolutions.
 - :func:`strip_names` drops the tensor names and signatures the interpreter
   does not need (4-5 KB of the keyword spotter's 30), and :func:`to_c_array`
   makes the model a C array for TensorFlow Lite for Microcontrollers.
@@ -42,8 +47,8 @@ benchmark is the model's size). Keep the two files together; a classifier
 built from bytes takes ``metadata=`` instead.
 
 The package's modules: :mod:`~audiolab.deploy.convert` (conversion and the
-model files), :mod:`~audiolab.deploy.benchmark`, :mod:`~audiolab.deploy.streaming`
-and :mod:`~audiolab.deploy.microcontroller`. TensorFlow is imported only
+model files), :mod:`~audiolab.deploy.benchmark`, :mod:`~audiolab.deploy.streaming`,
+:mod:`~audiolab.deploy.microcontroller` and :mod:`~audiolab.deploy.quantization_aware`. TensorFlow is imported only
 inside the functions that convert; running a ``.tflite`` model needs only
 ``ai_edge_litert`` and NumPy.
 
@@ -57,6 +62,7 @@ from ..predictors import TFLiteClassifier, TFLitePredictor
 from .benchmark import benchmark, benchmark_tflite, format_table
 from .convert import classifier_part, export_model, read_tflite_metadata, save_tflite, to_tflite
 from .microcontroller import strip_names, to_c_array, write_c_array
+from .quantization_aware import finetune_for_int8, finetune_trained_model, fold_batch_norm
 from .streaming import StreamingDetector, StreamResult
 
 __all__ = [
@@ -66,6 +72,9 @@ __all__ = [
     "save_tflite",
     "read_tflite_metadata",
     "export_model",
+    "finetune_for_int8",
+    "finetune_trained_model",
+    "fold_batch_norm",
     "TFLiteClassifier",
     "TFLitePredictor",
     "benchmark",

@@ -30,7 +30,7 @@ from ..modelfile import (
     sidecar_path,
 )
 from ..quiet import silenced
-from ..validation import check_bool, check_choice
+from ..validation import check_bool, check_choice, check_nonnegative_int
 from .microcontroller import strip_names as without_names
 
 __all__ = ["classifier_part", "export_model", "read_tflite_metadata", "save_tflite", "to_tflite"]
@@ -262,12 +262,11 @@ def read_tflite_metadata(path: str | os.PathLike) -> dict[str, Any]:
     return read_sidecar(path)
 
 
-def _calibration_clips(data_dir: str | os.PathLike, metadata: Mapping[str, Any], limit: int = 200,
-                       seed: int = 0) -> NDArray[np.float32]:
-    """Up to ``limit`` clips of a class-per-folder dataset, drawn at random (``seed``) from its training split."""
+def _training_clips(data_dir: str | os.PathLike, metadata: Mapping[str, Any]) -> NDArray[np.float32]:
+    """The clips of a class-per-folder dataset's training split (all of them if it has none)."""
     dataset, _ = load_folder_with_notes(data_dir, sr=int(metadata["sr"]),
-                               duration=float(metadata["n_samples"]) / int(metadata["sr"]),
-                               skip_broken=True)
+                                        duration=float(metadata["n_samples"]) / int(metadata["sr"]),
+                                        skip_broken=True)
     if len(dataset) == 0:
         raise AudiolabError(f"{data_dir}: no clips to calibrate with")
     try:
@@ -275,15 +274,21 @@ def _calibration_clips(data_dir: str | os.PathLike, metadata: Mapping[str, Any],
         index = parts["train"]
     except ParameterError:
         index = np.arange(len(dataset))
-    rng = np.random.default_rng(seed)
-    if len(index) > limit:
-        index = np.sort(rng.choice(index, size=limit, replace=False))
     return np.asarray(dataset.clips[index], dtype=np.float32)
+
+
+def _calibration_clips(clips: NDArray[np.float32], limit: int = 200,
+                       seed: int = 0) -> NDArray[np.float32]:
+    """Up to ``limit`` of the training clips, drawn at random (``seed``)."""
+    if len(clips) <= limit:
+        return clips
+    return clips[np.sort(np.random.default_rng(seed).choice(len(clips), size=limit, replace=False))]
 
 
 def export_model(model_path: str | os.PathLike, out: str | os.PathLike, *,
                  quantize: str = "none", calibration: str | os.PathLike | None = None,
-                 per_channel: bool = True, strip_names: bool = False) -> Path:
+                 per_channel: bool = True, strip_names: bool = False,
+                 qat_epochs: int | None = None) -> Path:
     """``audiolab export``: a ``.keras`` model saved by ``audiolab train`` to ``.tflite`` + settings.
 
     Parameters
@@ -302,6 +307,11 @@ def export_model(model_path: str | os.PathLike, out: str | os.PathLike, *,
     strip_names : bool
         Leave out the tensor names and signatures, which the interpreter
         does not need (:func:`~audiolab.deploy.strip_names`).
+    qat_epochs : int >= 0 or None
+        For int8: epochs of quantisation-aware fine-tuning on the
+        calibration folder's training clips, augmented as the model was
+        trained (:func:`~audiolab.deploy.finetune_for_int8`); None means 3,
+        0 converts the model as it is (post-training quantisation only).
 
     Returns
     -------
@@ -319,6 +329,9 @@ def export_model(model_path: str | os.PathLike, out: str | os.PathLike, *,
     strip_names = check_bool("strip_names", strip_names)
     if not check_bool("per_channel", per_channel) and quantize == "none":
         raise ParameterError("per-tensor scales need --quantize dynamic or int8")
+    if qat_epochs is not None and quantize != "int8":
+        raise ParameterError("quantisation-aware fine-tuning (--qat-epochs) needs --quantize int8")
+    qat_epochs = 3 if qat_epochs is None else check_nonnegative_int("qat_epochs", qat_epochs)
     out = Path(out)
     if out.suffix != ".tflite":
         raise ParameterError(f"the output must end in .tflite, got {out}")
@@ -342,8 +355,16 @@ def export_model(model_path: str | os.PathLike, out: str | os.PathLike, *,
                 "--quantize int8 needs calibration clips: pass --calibration DATA_DIR (a "
                 "class-per-folder dataset, ideally the training data)"
             )
-        representative = _calibration_clips(source, metadata)
+        training_clips = _training_clips(source, metadata)
+        representative = _calibration_clips(training_clips)
     model = models.load_model(model_path)
+    if quantize == "int8" and qat_epochs > 0:
+        from ..features import extract_batch
+        from .quantization_aware import finetune_trained_model
+
+        model = finetune_trained_model(classifier_part(model)[0], training_clips, metadata,
+                                       epochs=qat_epochs)
+        representative = extract_batch(representative, int(metadata["sr"]), **metadata["features"])
     flat = to_tflite(model, quantize=quantize, representative_data=representative,
                      per_channel=per_channel)
     if strip_names:
@@ -357,4 +378,6 @@ def export_model(model_path: str | os.PathLike, out: str | os.PathLike, *,
     }
     if quantize != "none":
         meta["per_channel"] = per_channel
+    if quantize == "int8":
+        meta["qat_epochs"] = qat_epochs
     return save_tflite(flat, out, metadata=meta)
