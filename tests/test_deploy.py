@@ -199,10 +199,11 @@ def test_finetuning_for_int8_is_reproducible(trained, dscnn):
 
 def test_finetuning_for_int8_refuses_what_it_cannot_simulate(trained):
     from audiolab import models
-    from audiolab.deploy import finetune_for_int8, fold_batch_norm
+    from audiolab.deploy import can_finetune_for_int8, finetune_for_int8, fold_batch_norm
 
     x = trained["x"]
     transformer = models.build_transformer(x.shape[1:], 3, width=16, num_heads=2, mlp_units=16)
+    assert can_finetune_for_int8(trained["net"]) and not can_finetune_for_int8(transformer)
     with pytest.raises(ParameterError, match="cnn, dscnn"):
         fold_batch_norm(transformer)
     with pytest.raises(ParameterError, match="features must have shape"):

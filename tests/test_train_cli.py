@@ -74,6 +74,17 @@ def test_the_other_models_train_too(model, words, tmp_path, capsys):
     status, stdout, _ = run(["train", str(words), "--model", model, "--out", str(out),
                              "--epochs", "1", "--augment", "none"], capsys)
     assert status == 0 and f"model: {model}" in stdout and out.is_file()
+    if model == "transformer":
+        # int8 without quantisation-aware fine-tuning, which only cnn and dscnn models have
+        flat = tmp_path / "transformer.tflite"
+        export = ["export", str(out), "--out", str(flat), "--quantize", "int8",
+                  "--calibration", str(words)]
+        status, _, err = run([*export, "--qat-epochs", "2"], capsys)
+        assert status == 2 and "supports cnn and dscnn" in err and len(err.splitlines()) == 1
+        assert not flat.exists()
+        status, stdout, _ = run(export, capsys)
+        assert status == 0 and "fine-tuning" not in stdout
+        assert json.loads(flat.with_name("transformer.tflite.json").read_text())["qat_epochs"] == 0
     status, stdout, _ = run(["evaluate", str(out), str(words), "--json"], capsys)
     assert status == 0 and json.loads(stdout)["n"] == 3
 

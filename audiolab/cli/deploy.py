@@ -160,7 +160,7 @@ def _run_export(args: argparse.Namespace) -> int:
     model = Path(args.model).expanduser()
     if model.suffix.lower() != ".keras":
         raise AudiolabError(f"{model}: expected a .keras model saved by audiolab train")
-    from ..deploy import export_model, sidecar_path, write_c_array
+    from ..deploy import export_model, read_tflite_metadata, sidecar_path, write_c_array
 
     # Every file the export writes, checked before converting (which takes a while).
     target = Path(args.out).expanduser()
@@ -172,7 +172,9 @@ def _run_export(args: argparse.Namespace) -> int:
                        per_channel=not args.per_tensor, strip_names=args.strip_names,
                        qat_epochs=args.qat_epochs)
     size = out.stat().st_size
+    epochs = read_tflite_metadata(out).get("qat_epochs", 0)
     kind = ", ".join([args.quantize, *(["per tensor"] if args.per_tensor else []),
+                      *([f"after {epochs} epochs of quantisation-aware fine-tuning"] if epochs else []),
                       *(["names stripped"] if args.strip_names else [])])
     print(f"saved {out} ({size / 1024:.1f} KB, {kind}) and {sidecar_path(out).name}")
     if args.c_array is not None:

@@ -62,7 +62,12 @@ from ..predictors import TFLiteClassifier, TFLitePredictor
 from .benchmark import benchmark, benchmark_tflite, format_table
 from .convert import classifier_part, export_model, read_tflite_metadata, save_tflite, to_tflite
 from .microcontroller import strip_names, to_c_array, write_c_array
-from .quantization_aware import finetune_for_int8, finetune_trained_model, fold_batch_norm
+from .quantization_aware import (
+    can_finetune_for_int8,
+    finetune_for_int8,
+    finetune_trained_model,
+    fold_batch_norm,
+)
 from .streaming import StreamingDetector, StreamResult
 
 __all__ = [
@@ -72,6 +77,7 @@ __all__ = [
     "save_tflite",
     "read_tflite_metadata",
     "export_model",
+    "can_finetune_for_int8",
     "finetune_for_int8",
     "finetune_trained_model",
     "fold_batch_norm",

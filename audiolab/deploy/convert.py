@@ -310,8 +310,10 @@ def export_model(model_path: str | os.PathLike, out: str | os.PathLike, *,
     qat_epochs : int >= 0 or None
         For int8: epochs of quantisation-aware fine-tuning on the
         calibration folder's training clips, augmented as the model was
-        trained (:func:`~audiolab.deploy.finetune_for_int8`); None means 3,
-        0 converts the model as it is (post-training quantisation only).
+        trained (:func:`~audiolab.deploy.finetune_for_int8`; ``cnn`` and
+        ``dscnn`` models); 0 converts the model as it is (post-training
+        quantisation only). None: 3 for a model that can be fine-tuned so,
+        0 for another.
 
     Returns
     -------
@@ -331,7 +333,7 @@ def export_model(model_path: str | os.PathLike, out: str | os.PathLike, *,
         raise ParameterError("per-tensor scales need --quantize dynamic or int8")
     if qat_epochs is not None and quantize != "int8":
         raise ParameterError("quantisation-aware fine-tuning (--qat-epochs) needs --quantize int8")
-    qat_epochs = 3 if qat_epochs is None else check_nonnegative_int("qat_epochs", qat_epochs)
+    asked_epochs = None if qat_epochs is None else check_nonnegative_int("qat_epochs", qat_epochs)
     out = Path(out)
     if out.suffix != ".tflite":
         raise ParameterError(f"the output must end in .tflite, got {out}")
@@ -347,7 +349,7 @@ def export_model(model_path: str | os.PathLike, out: str | os.PathLike, *,
             f"{model_path}: a Keras model without audiolab settings (no {', '.join(missing)}); "
             f"train it with audiolab train or save it with audiolab.models.save_model(metadata=...)"
         )
-    representative = None
+    source = None
     if quantize == "int8":
         source = calibration or metadata.get("training", {}).get("data_dir")
         if source is None or not Path(source).is_dir():
@@ -355,15 +357,28 @@ def export_model(model_path: str | os.PathLike, out: str | os.PathLike, *,
                 "--quantize int8 needs calibration clips: pass --calibration DATA_DIR (a "
                 "class-per-folder dataset, ideally the training data)"
             )
+    model = models.load_model(model_path)
+    qat_epochs = 0
+    if quantize == "int8" and asked_epochs != 0:
+        from .quantization_aware import can_finetune_for_int8
+
+        classifier = classifier_part(model)[0]
+        if can_finetune_for_int8(classifier):
+            qat_epochs = 3 if asked_epochs is None else asked_epochs
+        elif asked_epochs is not None:
+            raise ParameterError(
+                f"{model_path}: quantisation-aware fine-tuning (--qat-epochs) supports cnn and "
+                f"dscnn models, not {metadata.get('model', 'this one')}; leave it out to calibrate only"
+            )
+    representative = None
+    if source is not None:
         training_clips = _training_clips(source, metadata)
         representative = _calibration_clips(training_clips)
-    model = models.load_model(model_path)
-    if quantize == "int8" and qat_epochs > 0:
+    if qat_epochs > 0:
         from ..features import extract_batch
         from .quantization_aware import finetune_trained_model
 
-        model = finetune_trained_model(classifier_part(model)[0], training_clips, metadata,
-                                       epochs=qat_epochs)
+        model = finetune_trained_model(classifier, training_clips, metadata, epochs=qat_epochs)
         representative = extract_batch(representative, int(metadata["sr"]), **metadata["features"])
     flat = to_tflite(model, quantize=quantize, representative_data=representative,
                      per_channel=per_channel)

@@ -38,7 +38,8 @@ from ..quiet import import_keras
 from ..seeding import seeded
 from ..validation import check_nonnegative_int, check_positive, check_positive_int
 
-__all__ = ["finetune_for_int8", "finetune_trained_model", "fold_batch_norm"]
+__all__ = ["can_finetune_for_int8", "finetune_for_int8", "finetune_trained_model",
+           "fold_batch_norm"]
 
 _CONVOLUTIONS = ("Conv2D", "DepthwiseConv2D")
 # Layers without weights that the chain may hold, and whether TFLite gives their output
@@ -75,6 +76,28 @@ def _chain(model) -> list:
                 f"{layer.name!r} does not take {previous.name!r}'s output"
             )
     return chain
+
+
+def _check_finetunable(model) -> None:
+    """Refuse a model :func:`finetune_for_int8` cannot simulate, saying why."""
+    last = _chain(model)[-1]
+    if type(last).__name__ != "Dense" or last.get_config()["activation"] != "softmax":
+        raise ParameterError("the model must end in a Dense layer with a softmax")
+
+
+def can_finetune_for_int8(model) -> bool:
+    """Whether :func:`finetune_for_int8` can simulate int8 for this classifier.
+
+    True for the course's ``cnn`` and ``dscnn`` classifiers (a chain of the
+    layers listed in the module's notes, ending in a softmax); False for
+    recurrent, attention and fine-tuned (``train --from``) models, which
+    ``audiolab export`` then calibrates only.
+    """
+    try:
+        _check_finetunable(model)
+    except ParameterError:
+        return False
+    return True
 
 
 def fold_batch_norm(model):
@@ -267,9 +290,7 @@ def finetune_for_int8(model, features: Any, *, epochs: int = 3, learning_rate: f
     learning_rate = check_positive("learning_rate", learning_rate)
     batch_size = check_positive_int("batch_size", batch_size)
     seed = check_nonnegative_int("seed", seed)
-    last = _chain(model)[-1]
-    if type(last).__name__ != "Dense" or last.get_config()["activation"] != "softmax":
-        raise ParameterError("the model must end in a Dense layer with a softmax")
+    _check_finetunable(model)
     if not isinstance(features, tf.data.Dataset):
         features = np.asarray(features, dtype=np.float32)
         if features.shape[1:] != tuple(model.input_shape[1:]) or len(features) == 0:
