@@ -48,9 +48,9 @@ built from bytes takes ``metadata=`` instead.
 
 The package's modules: :mod:`~audiolab.deploy.convert` (conversion and the
 model files), :mod:`~audiolab.deploy.benchmark`, :mod:`~audiolab.deploy.streaming`,
-:mod:`~audiolab.deploy.microcontroller` and :mod:`~audiolab.deploy.quantization_aware`. TensorFlow is imported only
-inside the functions that convert; running a ``.tflite`` model needs only
-``ai_edge_litert`` and NumPy.
+:mod:`~audiolab.deploy.microcontroller` and :mod:`~audiolab.deploy.quantization_aware`.
+TensorFlow is imported only inside the functions that convert or fine-tune;
+running a ``.tflite`` model needs only ``ai_edge_litert`` and NumPy.
 
 Taught in lesson 12 (deployment with TFLite).
 """
