@@ -42,6 +42,8 @@ __all__ = ["can_finetune_for_int8", "finetune_for_int8", "finetune_trained_model
            "fold_batch_norm"]
 
 _CONVOLUTIONS = ("Conv2D", "DepthwiseConv2D")
+# The kernel axis of the output channels: one filter per input channel for DepthwiseConv2D.
+_OUTPUT_AXIS = {"Conv2D": 3, "DepthwiseConv2D": 2, "Dense": 1}
 # Layers without weights that the chain may hold, and whether TFLite gives their output
 # its own 8-bit scale (a reshape or dropout passes the input's through).
 _PASSIVE = {"InputLayer": True, "RelativeLevel": True, "Normalization": True, "ReLU": True,
@@ -58,7 +60,7 @@ def _chain(model) -> list:
         if kind == "BatchNormalization":
             if index == 0 or type(chain[index - 1]).__name__ not in _CONVOLUTIONS:
                 raise ParameterError(f"{layer.name!r}: batch normalisation must follow a convolution")
-        elif kind in _CONVOLUTIONS + ("Dense",):
+        elif kind in _OUTPUT_AXIS:
             activation = layer.get_config().get("activation", "linear")
             if activation not in _ACTIVATIONS:
                 raise ParameterError(f"{layer.name!r}: activation {activation!r} is not supported")
@@ -145,9 +147,8 @@ def fold_batch_norm(model):
             gamma = following.gamma.numpy() if following.scale else 1.0
             beta = following.beta.numpy() if following.center else 0.0
             scale = gamma / np.sqrt(following.moving_variance.numpy() + following.epsilon)
-            # The output channel is the kernel's last axis for Conv2D and its third
-            # (one filter per input channel) for DepthwiseConv2D.
-            shape = (1, 1, -1, 1) if type(layer).__name__ == "DepthwiseConv2D" else (1, 1, 1, -1)
+            shape = [1] * kernel.ndim
+            shape[_OUTPUT_AXIS[type(layer).__name__]] = -1
             folded.set_weights([kernel * scale.reshape(shape),
                                 beta + (bias - following.moving_mean.numpy()) * scale])
             index += 2
@@ -180,7 +181,7 @@ class _Simulation:
         layer = self.chain[index]
         kind = type(layer).__name__
         following = self.chain[index + 1] if index + 1 < len(self.chain) else None
-        if kind in _CONVOLUTIONS + ("Dense",):
+        if kind in _OUTPUT_AXIS:
             # TFLite fuses a ReLU layer into the operation before it.
             return type(following).__name__ != "ReLU"
         return _PASSIVE[kind]
@@ -216,30 +217,25 @@ class _Simulation:
         rounding = mode != "calibrate"
         for index, layer in enumerate(self.chain):
             kind = type(layer).__name__
-            if kind in _CONVOLUTIONS:
-                depthwise = kind == "DepthwiseConv2D"
+            if kind in _OUTPUT_AXIS:
                 kernel = layer.kernel
                 if rounding:
-                    kernel = self._rounded_kernel(kernel, 2 if depthwise else 3)
-                strides = [1, *layer.strides, 1]
-                padding = layer.padding.upper()
-                if depthwise:
-                    x = tf.nn.depthwise_conv2d(x, kernel, strides, padding,
-                                               dilations=layer.dilation_rate)
+                    kernel = self._rounded_kernel(kernel, _OUTPUT_AXIS[kind])
+                if kind == "Dense":
+                    x = tf.matmul(x, kernel)
+                elif kind == "DepthwiseConv2D":
+                    x = tf.nn.depthwise_conv2d(x, kernel, [1, *layer.strides, 1],
+                                               layer.padding.upper(), dilations=layer.dilation_rate)
                 else:
-                    x = tf.nn.conv2d(x, kernel, strides, padding, dilations=layer.dilation_rate)
-                x = x if layer.bias is None else x + layer.bias
-                activation = layer.get_config()["activation"]
-                x = tf.nn.relu(x) if activation == "relu" else x
-            elif kind == "Dense":
-                kernel = self._rounded_kernel(layer.kernel, 1) if rounding else layer.kernel
-                x = tf.matmul(x, kernel)
-                x = x if layer.bias is None else x + layer.bias
+                    x = tf.nn.conv2d(x, kernel, [1, *layer.strides, 1], layer.padding.upper(),
+                                     dilations=layer.dilation_rate)
+                if layer.bias is not None:
+                    x = x + layer.bias
                 activation = layer.get_config()["activation"]
                 if activation == "relu":
                     x = tf.nn.relu(x)
                 elif activation == "softmax" and index != len(self.chain) - 1:
-                    x = tf.nn.softmax(x)
+                    x = tf.nn.softmax(x)  # the last layer's softmax is left to the loss
             elif kind != "InputLayer":
                 x = layer(x, training=mode == "train") if kind == "Dropout" else layer(x)
             if layer.name in self.ranges:
